@@ -1,0 +1,1 @@
+"""``protocolwijzer chat``: the same conversations in a terminal, for admins over SSH."""

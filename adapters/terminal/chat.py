@@ -1,0 +1,58 @@
+"""The terminal loop: type a question, or the number of a button; ``q`` quits."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from typing import TextIO
+
+from adapters.terminal.render import render
+from bot.app import Core
+from bot.events import ButtonPressed, Command, ConversationKey, Event, TextMessage, UserRef
+from bot.messages import Button
+
+PROMPT = "\n> "
+QUIT = {"q", "quit", "exit", "stop"}
+
+
+async def run_chat(core: Core, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+                   user_id: str | None = None) -> int:
+    user_name = user_id or getpass.getuser()
+    key = ConversationKey("terminal", user_name, "chat")
+    user = UserRef("terminal", user_name)
+    buttons: list[Button] = []
+
+    async def send(event: Event) -> None:
+        nonlocal buttons
+        for reply in await core.conversations.handle(event):
+            text, new_buttons = render(reply)
+            stdout.write("\n" + text + "\n")
+            if new_buttons:
+                buttons = new_buttons
+        stdout.flush()
+
+    stdout.write("Protocolwijzer — typ je vraag, of het nummer van een knop. 'q' stopt.\n"
+                 "Type your question, or the number of a button. 'q' quits.\n")
+    await send(Command(key, user, "resume"))
+    loop = asyncio.get_running_loop()
+    while True:
+        stdout.write(PROMPT)
+        stdout.flush()
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line:
+            stdout.write("\n")
+            return 0
+        text = line.strip()
+        if not text:
+            continue
+        if text.lower() in QUIT:
+            return 0
+        if text.isdigit():
+            number = int(text)
+            if 1 <= number <= len(buttons):
+                await send(ButtonPressed(key, user, buttons[number - 1].payload))
+            else:
+                stdout.write(f"(Kies een nummer van 1 tot {len(buttons)} / choose 1 to {len(buttons)})\n")
+            continue
+        await send(TextMessage(key, user, text))

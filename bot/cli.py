@@ -1,0 +1,126 @@
+"""The ``protocolwijzer`` command: serve, lint, route, chat.
+
+Adapters are imported inside the commands that need them, so ``lint`` and ``route``
+work without any platform SDK installed and the core never imports one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from bot.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="protocolwijzer", description="Protocolwijzer: protocols as conversations.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the bot (the local simulator when no platform is configured)")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1 or $HOST)")
+    serve.add_argument("--port", type=int, help="port (default 3978 or $PORT)")
+
+    lint = sub.add_parser("lint", help="check playbooks and the school directory")
+    lint.add_argument("paths", nargs="*", type=Path, help="playbook files or directories (default $PLAYBOOKS_DIR)")
+    lint.add_argument("--school", type=Path, help="school directory to check roles against (default $SCHOOL_CONFIG"
+                                                  " when that file exists)")
+
+    route = sub.add_parser("route", help="show which playbooks a question reaches")
+    route.add_argument("question")
+    route.add_argument("--lang", choices=["nl", "en"], help="language of the question (default: detected)")
+    route.add_argument("--json", action="store_true", help="print JSON")
+
+    sub.add_parser("chat", help="talk to the bot in this terminal")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env()
+    logging.basicConfig(level=logging.INFO if args.command == "serve" else logging.ERROR,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "lint":
+        return _lint(settings, args.paths, args.school)
+    if args.command == "route":
+        return _route(settings, args.question, args.lang, as_json=args.json)
+    if args.command == "chat":
+        return asyncio.run(_chat(settings))
+    return asyncio.run(_serve(settings, args.host, args.port))
+
+
+def _lint(settings: Settings, paths: list[Path], school: Path | None) -> int:
+    from bot.playbooks.lint import lint_paths
+
+    targets = paths or [settings.playbooks_dir]
+    missing = [path for path in targets if not path.exists()]
+    if missing:
+        for path in missing:
+            print(f"{path}:1: no such file or directory", file=sys.stderr)
+        return 1
+    if school is None and settings.school_config.exists():
+        school = settings.school_config
+    problems = lint_paths(targets, school)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    from bot.playbooks.loader import playbook_files
+
+    checked = len(playbook_files(targets))
+    print(f"ok: {checked} playbook(s)" + (f" and {school}" if school else "") + " without problems", file=sys.stderr)
+    return 0
+
+
+def _route(settings: Settings, question: str, lang: str | None, *, as_json: bool) -> int:
+    from bot.conversation.router import Router
+    from bot.playbooks.library import load_library
+
+    library, _problems = load_library(settings.playbooks_dir)
+    router = Router(library)
+    matches = router.rank(question)
+    detected = lang or router.detect_language(question) or settings.default_lang
+    if as_json:
+        print(json.dumps({"lang": detected, "matches": [{"playbook": m.playbook, "score": m.score} for m in matches]}))
+        return 0
+    if not matches:
+        print("no matching playbook (out of scope)")
+    for match in matches:
+        print(f"{match.score:.3f}  {match.playbook}")
+    return 0
+
+
+async def _chat(settings: Settings) -> int:
+    from adapters.terminal.chat import run_chat
+    from bot.app import build_core
+
+    core = await build_core(settings)
+    try:
+        return await run_chat(core)
+    finally:
+        await core.close()
+
+
+async def _serve(settings: Settings, host: str | None, port: int | None) -> int:
+    from adapters.web.app import start_web
+    from bot.app import build_core
+
+    core = await build_core(settings)
+    runner = await start_web(core, host or settings.host, settings.port if port is None else port)
+    for address in runner.addresses:
+        logging.getLogger("protocolwijzer").info("simulator at http://%s:%s", *address[:2])
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await core.close()
+    return 0

@@ -1,0 +1,161 @@
+"""The conversation engine: (stored state, neutral event) -> (new state, replies).
+
+Pure and synchronous: no I/O, no clock, no randomness. That makes every path through
+every playbook cheap to walk in tests, and lets the service layer commit the new state
+and the replies together.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from dataclasses import replace as _dc_replace
+
+from bot import texts
+from bot.conversation import payloads, views
+from bot.conversation.router import Router
+from bot.conversation.state import ConversationState, View
+from bot.events import ButtonPressed, Command, Event, TextMessage
+from bot.messages import Reply, Section
+from bot.playbooks import paths
+from bot.playbooks.library import PlaybookLibrary
+
+
+@dataclass(frozen=True)
+class Decision:
+    state: ConversationState
+    replies: tuple[Reply, ...]
+
+
+#: Typed words that act as commands rather than questions.
+_TEXT_COMMANDS = {
+    "menu": ("menu", ""), "start": ("menu", ""), "help": ("menu", ""), "hulp": ("menu", ""),
+    "?": ("menu", ""), "hallo": ("menu", ""), "hoi": ("menu", ""), "hi": ("menu", ""), "hello": ("menu", ""),
+    "opnieuw": ("restart", ""), "restart": ("restart", ""), "reset": ("restart", ""),
+    "start over": ("restart", ""), "begin opnieuw": ("restart", ""),
+    "terug": ("back", ""), "back": ("back", ""), "vorige": ("back", ""),
+    "english": ("lang", "en"), "engels": ("lang", "en"), "in english": ("lang", "en"),
+    "nederlands": ("lang", "nl"), "dutch": ("lang", "nl"), "in het nederlands": ("lang", "nl"),
+    "alle stappen": ("all", ""), "all steps": ("all", ""),
+}
+
+
+def _normalise_command(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).strip().lower()
+    return re.sub(r"[\s!.]+$", "", re.sub(r"^/", "", folded))
+
+
+class Engine:
+    def __init__(self, library: PlaybookLibrary, router: Router) -> None:
+        self.library = library
+        self.router = router
+
+    # -- entry point ---------------------------------------------------------------
+    def decide(self, state: ConversationState, event: Event) -> Decision:
+        if isinstance(event, ButtonPressed):
+            return self._on_button(state, event.payload)
+        if isinstance(event, Command):
+            return self._on_command(state, event.name, event.arg)
+        return self._on_text(state, event)
+
+    # -- text ----------------------------------------------------------------------
+    def _on_text(self, state: ConversationState, event: TextMessage) -> Decision:
+        command = _TEXT_COMMANDS.get(_normalise_command(event.text))
+        if command:
+            return self._on_command(state, *command, replace=False)
+        return self._route(state, event.text)
+
+    def _route(self, state: ConversationState, text: str) -> Decision:
+        lang = self.router.detect_language(text) or state.lang
+        state = state.evolve(lang=lang)
+        matches = self.router.rank(text)
+        chosen = self.router.pick(matches)
+        if chosen:
+            return self._start(state, chosen, replace=False)
+        if matches:
+            new = state.evolve(view=View.SUGGEST, playbook=None, answers={},
+                               suggestions=tuple(m.playbook for m in matches[:3]), version=state.version + 1)
+            return Decision(new, (views.render(new, self.library),))
+        new = state.evolve(view=View.MENU, playbook=None, answers={}, suggestions=(), version=state.version + 1)
+        return Decision(new, (views.menu(new, self.library, intro=texts.not_understood(lang)),))
+
+    # -- commands ------------------------------------------------------------------
+    def _on_command(self, state: ConversationState, name: str, arg: str = "", *, replace: bool = False) -> Decision:
+        if name == "start" and arg.strip():
+            return self._route(state, arg)
+        if name == "resume":
+            return Decision(state, (views.render(state, self.library),))
+        if name == "lang":
+            return self._switch_language(state, arg, replace=replace)
+        if name in ("restart", "back", "all") and not state.playbook:
+            name = "menu"
+        if name == "restart":
+            return self._start(state, state.playbook or "", replace=replace)
+        if name == "back":
+            return self._back(state, replace=replace)
+        if name == "all":
+            return self._show(state.evolve(view=View.ALL_STEPS), replace=replace)
+        return self._show(state.evolve(view=View.MENU, playbook=None, answers={}, suggestions=()), replace=replace)
+
+    def _switch_language(self, state: ConversationState, lang: str, *, replace: bool) -> Decision:
+        lang = "en" if lang == "en" else "nl"
+        new = state.evolve(lang=lang, version=state.version + 1)
+        reply = views.render(new, self.library)
+        if not replace:
+            reply = Reply(reply.text, (Section(texts.language_switched(lang)), *reply.sections),
+                          reply.choices, reply.actions, lang=lang)
+        return Decision(new, (_replacing(reply, replace),))
+
+    # -- buttons -------------------------------------------------------------------
+    def _on_button(self, state: ConversationState, raw: str) -> Decision:
+        payload = payloads.decode(raw)
+        if payload is None:
+            return _remark(state, texts.unknown_button(state.lang))
+        if payload.version != state.version:
+            return _remark(state, texts.stale_button(state.lang))
+        verb, arg = payload.verb, payload.arg
+        if verb in ("pick", "related"):
+            return self._start(state, arg, replace=verb == "pick")
+        if verb == "ans":
+            return self._answer(state, arg)
+        if verb == "steps":
+            return self._show(state.evolve(view=View.STEPS), replace=True)
+        return self._on_command(state, verb, arg, replace=True)
+
+    def _answer(self, state: ConversationState, arg: str) -> Decision:
+        playbook = self.library.get(state.playbook)
+        question_id, _, option_id = arg.partition("=")
+        pending = paths.next_question(playbook, state.answers) if playbook else None
+        if pending is None or pending.id != question_id or option_id not in {o.id for o in pending.options}:
+            return _remark(state, texts.stale_button(state.lang))
+        answers = {**state.answers, question_id: option_id}
+        return self._show(state.evolve(answers=answers, view=View.QUESTION), replace=True)
+
+    def _back(self, state: ConversationState, *, replace: bool) -> Decision:
+        if state.view is View.ALL_STEPS:
+            return self._show(state.evolve(view=View.STEPS), replace=replace)
+        answers = dict(state.answers)
+        if answers:
+            answers.pop(next(reversed(answers)))
+        return self._show(state.evolve(answers=answers, view=View.QUESTION), replace=replace)
+
+    # -- helpers -------------------------------------------------------------------
+    def _start(self, state: ConversationState, playbook_id: str, *, replace: bool) -> Decision:
+        if self.library.get(playbook_id) is None:
+            return _remark(state, texts.protocol_unavailable(state.lang))
+        new = state.evolve(view=View.QUESTION, playbook=playbook_id, answers={}, suggestions=())
+        return self._show(new, replace=replace)
+
+    def _show(self, state: ConversationState, *, replace: bool) -> Decision:
+        new = state.evolve(version=state.version + 1)
+        return Decision(new, (_replacing(views.render(new, self.library), replace),))
+
+
+def _replacing(reply: Reply, replace: bool) -> Reply:
+    return reply if reply.replace == replace else _dc_replace(reply, replace=replace)
+
+
+def _remark(state: ConversationState, text: str) -> Decision:
+    """A short explanation that changes nothing (stale, forged or unknown buttons)."""
+    return Decision(state, (Reply(text, (Section(text),), ephemeral=True, lang=state.lang),))

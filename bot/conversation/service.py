@@ -1,0 +1,56 @@
+"""Load state, let the engine decide, save state: the one place that does I/O around
+the pure engine. Adapters call :meth:`ConversationService.handle` and render replies.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from bot import texts
+from bot.conversation.engine import Engine
+from bot.conversation.state import ConversationState
+from bot.errors import StoreConflict
+from bot.events import Event
+from bot.messages import Reply, Section, Tone
+from bot.store.conversations import ConversationStore
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+class ConversationService:
+    """Example:
+
+        service = ConversationService(engine, store, default_lang="nl")
+        replies = await service.handle(TextMessage(key, user, "er gaat een naaktfoto rond"))
+    """
+
+    def __init__(self, engine: Engine, store: ConversationStore, *, default_lang: str = "nl") -> None:
+        self.engine = engine
+        self.store = store
+        self.default_lang = default_lang
+
+    async def handle(self, event: Event) -> list[Reply]:
+        key = event.key.as_string()
+        try:
+            for _attempt in range(MAX_ATTEMPTS):
+                stored = await self.store.load(key)
+                state = stored or ConversationState(lang=self.default_lang)
+                decision = self.engine.decide(state, event)
+                if decision.state == state and stored is not None:
+                    return list(decision.replies)
+                try:
+                    await self.store.save(key, decision.state, expected=stored)
+                except StoreConflict:
+                    log.info("conversation update conflict, retrying", extra={"platform": event.key.platform})
+                    continue
+                return list(decision.replies)
+            raise StoreConflict(key)
+        except Exception:
+            ref = uuid.uuid4().hex[:6]
+            log.exception("unexpected error handling an event", extra={"ref": ref, "platform": event.key.platform})
+            lang = self.default_lang
+            text = texts.unexpected_error(lang, ref)
+            return [Reply(text, (Section(text, tone=Tone.DANGER),), ephemeral=True, lang=lang)]

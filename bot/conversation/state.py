@@ -1,0 +1,55 @@
+"""Conversation state: small, JSON-serialisable, and free of anything a user typed.
+
+Free text is routed and then forgotten; only the chosen playbook, the button answers
+and the view are kept, so a stored conversation never holds pupil data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+
+class View(str, Enum):
+    MENU = "menu"
+    SUGGEST = "suggest"
+    QUESTION = "question"
+    STEPS = "steps"
+    ALL_STEPS = "all_steps"
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    """Where a user is. ``version`` grows with every rendered set of buttons, so a
+    button carrying an older version is recognised as stale."""
+
+    lang: str = "nl"
+    view: View = View.MENU
+    playbook: str | None = None
+    answers: dict[str, str] = field(default_factory=dict)
+    suggestions: tuple[str, ...] = ()
+    version: int = 0
+
+    def evolve(self, **changes: Any) -> ConversationState:
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["view"] = self.view.value
+        data["suggestions"] = list(self.suggestions)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ConversationState:
+        try:
+            return cls(
+                lang="en" if data.get("lang") == "en" else "nl",
+                view=View(data.get("view", "menu")),
+                playbook=data.get("playbook") or None,
+                answers={str(k): str(v) for k, v in (data.get("answers") or {}).items()},
+                suggestions=tuple(str(s) for s in data.get("suggestions") or ()),
+                version=int(data.get("version", 0)),
+            )
+        except (TypeError, ValueError):
+            return cls()  # a corrupt row restarts the conversation rather than failing

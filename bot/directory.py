@@ -1,0 +1,91 @@
+"""The school directory (``school.yaml``): roles -> people and channels per platform.
+
+The shape is the contract in DESIGN.md. It is validated like a playbook, with
+``file:line`` for every problem, and is optional for trying playbooks locally.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
+
+from bot.playbooks.loader import validation_problems
+from bot.playbooks.schema import CLOCK_PATTERN, Slug
+from bot.yamlmarks import load_marked
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+ClockTime = Annotated[str, StringConstraints(pattern=CLOCK_PATTERN)]
+
+
+def _as_list(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+IdList = Annotated[list[str], BeforeValidator(_as_list)]
+
+
+class RoleHolders(_Model):
+    """Who holds a role on each platform; ``web`` ids are used by the local simulator."""
+
+    name: str = ""
+    slack: IdList = []
+    teams: IdList = []
+    web: IdList = []
+
+
+class ChannelTargets(_Model):
+    slack: str = ""
+    teams: str = ""
+    web: str = ""
+
+
+class WorkingHours(_Model):
+    days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+    from_: ClockTime = Field("08:00", alias="from")
+    to: ClockTime = "17:00"
+    tz: str = "Europe/Amsterdam"
+
+
+class SchoolDirectory(_Model):
+    school: str
+    jurisdiction: Literal["nl", "vl"] = "nl"
+    language: Literal["nl", "en"] = "nl"
+    roles: dict[Slug, RoleHolders] = {}
+    escalation: list[Slug] = []
+    channels: dict[Slug, ChannelTargets] = {}
+    working_hours: WorkingHours = WorkingHours()
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+_TZ_PATTERN = re.compile(r"^[A-Za-z_]+(/[A-Za-z_+-]+)*$")
+
+
+def load_directory(path: Path) -> tuple[SchoolDirectory | None, list[str]]:
+    """Load and check ``school.yaml``; returns the directory or the problems."""
+    doc = load_marked(path)
+    if doc.problems:
+        return None, doc.problems
+    if not isinstance(doc.data, dict):
+        return None, [f"{doc.file}:1: the school directory must be a mapping (school, roles, ...)"]
+    try:
+        directory = SchoolDirectory.model_validate(doc.data)
+    except ValidationError as exc:
+        return None, validation_problems(doc, exc)
+    problems = []
+    for index, role in enumerate(directory.escalation):
+        if role not in directory.roles:
+            problems.append(f"{doc.where(('escalation', index))}: escalation names role '{role}' "
+                            "that is not under roles")
+    if not _TZ_PATTERN.match(directory.working_hours.tz):
+        problems.append(f"{doc.where(('working_hours', 'tz'))}: '{directory.working_hours.tz}' "
+                        "is not a time zone like Europe/Amsterdam")
+    return (None, problems) if problems else (directory, [])

@@ -1,0 +1,54 @@
+"""The closed set of neutral inbound events an adapter hands to the core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """Who acts. ``platform`` is ``web``, ``slack``, ``teams`` or ``terminal``."""
+
+    platform: str
+    id: str
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class ConversationKey:
+    """Identifies one guided conversation: a user in a place (DM, thread, browser tab)."""
+
+    platform: str
+    user_id: str
+    channel_id: str = ""
+
+    def as_string(self) -> str:
+        return f"{self.platform}:{self.channel_id}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class TextMessage:
+    key: ConversationKey
+    user: UserRef
+    text: str
+
+
+@dataclass(frozen=True)
+class ButtonPressed:
+    key: ConversationKey
+    user: UserRef
+    payload: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """An explicit command: ``start`` (optionally with a question), ``menu``,
+    ``restart``, ``resume`` (re-show where the user is), ``lang`` (arg ``nl``/``en``)."""
+
+    key: ConversationKey
+    user: UserRef
+    name: str
+    arg: str = ""
+
+
+Event = TextMessage | ButtonPressed | Command

@@ -1,0 +1,149 @@
+"""The playbook shape, documented for authors in ``playbooks/README.md``.
+
+Every model forbids unknown keys so that a typo (``actr:``) is an error with a line
+number instead of a silently ignored field. Conditions are plain data
+(``{question_id: [option_id, ...]}``) and are never evaluated as code.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+
+Lang = Literal["nl", "en"]
+LANGS: tuple[Lang, ...] = ("nl", "en")
+Jurisdiction = Literal["nl", "vl"]
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+DURATION_PATTERN = r"^[1-9][0-9]*(m|h|d)$"
+CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
+
+#: Inventory ids in ``shared/domain/protocol-research.md``: S-001..S-162, C-01..C-15.
+SOURCE_PATTERN = re.compile(r"^(S-(\d{3})|C-(\d{2}))$")
+MAX_INVENTORY_ITEM = 162
+MAX_CONFLICT = 15
+
+#: Actors that are not roles in the school directory.
+PSEUDO_ACTORS = frozenset({"any-staff", "team"})
+
+#: Things a team briefing may never contain (safety rule 4 in DESIGN.md).
+BriefingExclusion = Literal[
+    "victim-identity", "images", "suspect-names", "reporter-text", "suspicion-details"
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+class Text(_Model):
+    """A user-facing text in both languages; both are required."""
+
+    nl: str
+    en: str
+
+    _check = field_validator("nl", "en")(_non_empty)
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.nl
+
+
+class TextList(_Model):
+    nl: list[str] = Field(min_length=1)
+    en: list[str] = Field(min_length=1)
+
+    def get(self, lang: str) -> list[str]:
+        return self.en if lang == "en" else self.nl
+
+
+#: ``{question_id: [option_id, ...]}``: true when every named question was answered
+#: with one of the listed options.
+Condition = dict[Slug, Annotated[list[Slug], Field(min_length=1)]]
+
+
+def _as_list(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+class Option(_Model):
+    id: Slug
+    label: Text
+    notice: Text | None = None
+    """Shown straight after this option is chosen (e.g. "call 112 now")."""
+
+
+class Question(_Model):
+    id: Slug
+    ask: Text
+    help: Text | None = None
+    when: Condition | None = None
+    """Ask only when this holds; otherwise the question is skipped."""
+    options: list[Option] = Field(min_length=2, max_length=6)
+
+
+Duration = Annotated[str, StringConstraints(pattern=DURATION_PATTERN)]
+
+
+class Escalation(_Model):
+    roles: Annotated[list[Slug], Field(min_length=1)]
+    ack_within: Duration = "30m"
+    urgent: bool = False
+
+
+class Step(_Model):
+    id: Slug
+    title: Text
+    actor: Annotated[list[Slug], BeforeValidator(_as_list), Field(min_length=1)]
+    when: Condition | None = None
+    text: Text
+    escalate: Escalation | None = None
+    briefing: bool = False
+    """This is the protocol's inform-the-team step."""
+    related: list[Slug] = []
+    """Other playbooks worth opening from this step (rendered as buttons)."""
+    sources: Annotated[list[str], Field(min_length=1)]
+
+    @field_validator("sources")
+    @classmethod
+    def _sources_well_formed(cls, sources: list[str]) -> list[str]:
+        for source in sources:
+            match = SOURCE_PATTERN.match(source)
+            if not match:
+                raise ValueError(f"malformed source id '{source}' (expected S-001..S-162 or C-01..C-15)")
+            number = int(match.group(2) or match.group(3))
+            limit = MAX_INVENTORY_ITEM if match.group(2) else MAX_CONFLICT
+            if not 1 <= number <= limit:
+                raise ValueError(f"source id '{source}' is not in the inventory")
+        return sources
+
+
+class Briefing(_Model):
+    include: Text
+    never: list[BriefingExclusion] = Field(min_length=1)
+
+
+class Playbook(_Model):
+    id: Slug
+    title: Text
+    summary: Text
+    jurisdiction: Annotated[list[Jurisdiction], Field(min_length=1)]
+    triggers: TextList
+    do_now: Text
+    questions: list[Question] = []
+    steps: Annotated[list[Step], Field(min_length=1)]
+    briefing: Briefing | None = None
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)

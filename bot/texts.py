@@ -1,0 +1,190 @@
+"""Every user-facing string of the core, one function per message, Dutch and English.
+
+Playbook content lives in the playbooks; this catalogue holds the bot's own words
+(navigation, explanations, errors) so that wording is reviewed in one place.
+"""
+
+from __future__ import annotations
+
+
+def _pick(lang: str, nl: str, en: str) -> str:
+    return en if lang == "en" else nl
+
+
+ROLE_NAMES: dict[str, tuple[str, str]] = {
+    "vertrouwenspersoon": ("Vertrouwenspersoon / anti-pestcoördinator", "Confidential counsellor / anti-bullying coordinator"),
+    "zorgcoordinator": ("Zorgcoördinator", "Care coordinator"),
+    "directie": ("Directie (schoolleiding)", "School leadership"),
+    "bestuur": ("Bestuur (bevoegd gezag)", "School board"),
+    "mentor": ("Mentor / klastitularis", "Mentor / form tutor"),
+    "any-staff": ("Ieder personeelslid", "Any staff member"),
+    "team": ("Het team", "The team"),
+}
+
+
+def role_name(role: str, lang: str) -> str:
+    if role in ROLE_NAMES:
+        nl, en = ROLE_NAMES[role]
+        return _pick(lang, nl, en)
+    return role.replace("-", " ").capitalize()
+
+
+def roles_list(roles: list[str], lang: str) -> str:
+    return ", ".join(role_name(role, lang) for role in roles)
+
+
+def menu_title(lang: str) -> str:
+    return _pick(lang, "Waar gaat het over?", "What is it about?")
+
+
+def menu_intro(lang: str) -> str:
+    return _pick(
+        lang,
+        "Beschrijf in je eigen woorden wat er speelt, of kies een protocol.\n\n"
+        "**Acuut gevaar** (dreiging met geweld, suïcidale uitingen, een vermiste leerling)? "
+        "Bel **112** en informeer de schoolleiding nu.",
+        "Describe in your own words what is going on, or choose a protocol.\n\n"
+        "**Acute danger** (a threat of violence, suicidal statements, a missing pupil)? "
+        "Call **112** and inform the school leadership now.",
+    )
+
+
+def no_playbooks(lang: str) -> str:
+    return _pick(
+        lang,
+        "Er zijn nog geen protocollen geladen. Vraag de beheerder om `protocolwijzer lint playbooks`.",
+        "No protocols are loaded yet. Ask your administrator to run `protocolwijzer lint playbooks`.",
+    )
+
+
+def do_now_title(lang: str) -> str:
+    return _pick(lang, "Doe nu", "Do now")
+
+
+def question_progress(lang: str, number: int, total: int) -> str:
+    return _pick(lang, f"Vraag {number} van {total}", f"Question {number} of {total}")
+
+
+def steps_title(lang: str) -> str:
+    return _pick(lang, "Stappen die passen bij jouw antwoorden", "Steps that fit your answers")
+
+
+def all_steps_title(lang: str) -> str:
+    return _pick(lang, "Alle stappen van dit protocol", "All steps of this protocol")
+
+
+def your_answers(lang: str) -> str:
+    return _pick(lang, "Jouw antwoorden", "Your answers")
+
+
+def who(lang: str) -> str:
+    return _pick(lang, "Wie", "Who")
+
+
+def sources(lang: str) -> str:
+    return _pick(lang, "Bronnen", "Sources")
+
+
+def escalate_to(lang: str, roles: str, urgent: bool) -> str:
+    if urgent:
+        return _pick(lang, f"**Direct melden bij:** {roles}", f"**Report straight away to:** {roles}")
+    return _pick(lang, f"**Melden bij:** {roles}", f"**Report to:** {roles}")
+
+
+def inform_team_step(lang: str) -> str:
+    return _pick(lang, "Dit is de stap om het team te informeren.", "This is the step to inform the team.")
+
+
+def applies_when(lang: str, condition: str) -> str:
+    return _pick(lang, f"Alleen als: {condition}", f"Only if: {condition}")
+
+
+def always_applies(lang: str) -> str:
+    return _pick(lang, "Geldt altijd", "Always applies")
+
+
+def or_word(lang: str) -> str:
+    return _pick(lang, "of", "or")
+
+
+def related_label(lang: str, title: str) -> str:
+    return _pick(lang, f"Open protocol: {title}", f"Open protocol: {title}")
+
+
+def back(lang: str) -> str:
+    return _pick(lang, "← Terug", "← Back")
+
+
+def restart(lang: str) -> str:
+    return _pick(lang, "Opnieuw", "Start over")
+
+
+def all_steps(lang: str) -> str:
+    return _pick(lang, "Alle stappen", "All steps")
+
+
+def my_steps(lang: str) -> str:
+    return _pick(lang, "Mijn stappen", "My steps")
+
+
+def menu(lang: str) -> str:
+    return _pick(lang, "Menu", "Menu")
+
+
+def other_language(lang: str) -> str:
+    """The label of the button that switches to the *other* language."""
+    return _pick(lang, "English", "Nederlands")
+
+
+def suggest_intro(lang: str) -> str:
+    return _pick(
+        lang,
+        "Ik weet niet zeker welk protocol je bedoelt. Past een van deze?",
+        "I am not sure which protocol you mean. Does one of these fit?",
+    )
+
+
+def not_understood(lang: str) -> str:
+    return _pick(
+        lang,
+        "Dit herken ik niet als een situatie uit de protocollen voor ongewenst online gedrag. "
+        "Kies hieronder een protocol, of beschrijf kort wat er online gebeurt.",
+        "I don't recognise this as a situation covered by the protocols for unwanted online behaviour. "
+        "Choose a protocol below, or describe briefly what is happening online.",
+    )
+
+
+def stale_button(lang: str) -> str:
+    return _pick(
+        lang,
+        "Die knop hoort bij een eerder bericht en doet niets meer. Ga verder in het laatste bericht.",
+        "That button belongs to an earlier message and no longer does anything. Continue in the latest message.",
+    )
+
+
+def unknown_button(lang: str) -> str:
+    return _pick(
+        lang,
+        "Die knop herken ik niet (meer). Typ je vraag opnieuw of kies **Menu**.",
+        "I don't recognise that button (any more). Type your question again or choose **Menu**.",
+    )
+
+
+def protocol_unavailable(lang: str) -> str:
+    return _pick(
+        lang,
+        "Dit protocol is op dit moment niet beschikbaar. Kies een ander protocol of vraag de beheerder.",
+        "This protocol is not available right now. Choose another protocol or ask your administrator.",
+    )
+
+
+def language_switched(lang: str) -> str:
+    return _pick(lang, "Ik antwoord voortaan in het Nederlands.", "I will answer in English from now on.")
+
+
+def unexpected_error(lang: str, ref: str) -> str:
+    return _pick(
+        lang,
+        f"Sorry, er ging iets mis (ref `{ref}`). Probeer het opnieuw; bij acuut gevaar: bel 112.",
+        f"Sorry, something went wrong (ref `{ref}`). Please try again; in acute danger call 112.",
+    )
