@@ -1,0 +1,73 @@
+"""State lives in the database: restarts continue, concurrent presses act once."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bot.app import build_core
+from bot.events import ButtonPressed, Command, TextMessage
+from bot.settings import Settings
+from tests.unit.conversation.helpers import KEY, USER, body
+from tests.unit.playbooks.sample import VALID
+
+
+def settings_for(tmp_path: Path) -> Settings:
+    playbooks = tmp_path / "playbooks"
+    playbooks.mkdir(exist_ok=True)
+    (playbooks / "sample.yaml").write_text(VALID, encoding="utf-8")
+    return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/db/bot.db", playbooks_dir=playbooks)
+
+
+async def test_a_restarted_process_continues_the_flow(tmp_path: Path) -> None:
+    core = await build_core(settings_for(tmp_path))
+    [first] = await core.conversations.handle(TextMessage(KEY, USER, "voorbeeldwoord"))
+    [second] = await core.conversations.handle(ButtonPressed(KEY, USER, first.choices[0].payload))
+    await core.close()
+
+    restarted = await build_core(settings_for(tmp_path))  # new engine, same database file
+    try:
+        [resumed] = await restarted.conversations.handle(Command(KEY, USER, "resume"))
+        assert "Verspreid?" in body(resumed)
+        # The button on the message shown before the restart still works.
+        [third] = await restarted.conversations.handle(ButtonPressed(KEY, USER, second.choices[1].payload))
+        assert "Stappen die passen bij jouw antwoorden" in third.text
+    finally:
+        await restarted.close()
+
+
+async def test_concurrent_presses_of_the_same_button_act_once(tmp_path: Path) -> None:
+    core = await build_core(settings_for(tmp_path))
+    try:
+        [first] = await core.conversations.handle(TextMessage(KEY, USER, "voorbeeldwoord"))
+        press = ButtonPressed(KEY, USER, first.choices[0].payload)
+        results = await asyncio.gather(*(core.conversations.handle(press) for _ in range(5)))
+        replies = [reply for batch in results for reply in batch]
+        assert sum(1 for r in replies if not r.ephemeral) == 1
+        assert sum(1 for r in replies if r.ephemeral) == 4
+    finally:
+        await core.close()
+
+
+async def test_conversations_store_no_free_text(tmp_path: Path) -> None:
+    core = await build_core(settings_for(tmp_path))
+    try:
+        secret = "voorbeeldwoord Jan Jansen uit 3B"
+        await core.conversations.handle(TextMessage(KEY, USER, secret))
+    finally:
+        await core.close()
+    raw = (tmp_path / "db" / "bot.db").read_bytes()
+    assert b"Jansen" not in raw
+
+
+async def test_a_broken_playbook_does_not_take_the_bot_down(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    (settings.playbooks_dir / "broken.yaml").write_text("id: broken\ntitle: [oops\n", encoding="utf-8")
+    core = await build_core(settings)
+    try:
+        assert core.library.ids() == ["sample"]
+        assert core.playbook_problems and core.playbook_problems[0].startswith(str(settings.playbooks_dir))
+        [reply] = await core.conversations.handle(TextMessage(KEY, USER, "menu"))
+        assert [b.label for b in reply.choices] == ["Voorbeeld"]
+    finally:
+        await core.close()

@@ -1,0 +1,69 @@
+"""The console script as an admin uses it: lint, route, chat."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from adapters.terminal.chat import run_chat
+from bot.app import build_core
+from bot.settings import Settings
+from tests.conftest import PLAYBOOKS, REPO
+from tests.unit.playbooks.sample import VALID
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=REPO, capture_output=True, text=True,
+                          env=full_env, timeout=120)
+
+
+def test_lint_repository_playbooks_exits_0() -> None:
+    result = cli("lint", "playbooks")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_lint_reports_file_line_and_exits_1(tmp_path: Path) -> None:
+    bad = tmp_path / "sample.yaml"
+    bad.write_text(VALID.replace("    actor: any-staff\n", "    actr: any-staff\n"), encoding="utf-8")
+    result = cli("lint", str(bad))
+    assert result.returncode == 1
+    assert result.stdout.strip() == f"{bad}:26: steps[0].actr: unknown key 'actr' (did you mean 'actor'?)"
+
+
+def test_lint_missing_path_exits_1(tmp_path: Path) -> None:
+    result = cli("lint", str(tmp_path / "nope"))
+    assert result.returncode == 1 and "no such file" in result.stderr
+
+
+def test_route_json_shape() -> None:
+    result = cli("route", "--json", "er gaat een naaktfoto rond van een leerling")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["lang"] == "nl"
+    assert data["matches"][0]["playbook"] == "naaktbeeld-sexting"
+    assert all(set(m) == {"playbook", "score"} for m in data["matches"])
+
+
+def test_route_out_of_scope_gives_empty_matches() -> None:
+    result = cli("route", "--json", "--lang", "en", "I forgot my password")
+    assert json.loads(result.stdout) == {"lang": "en", "matches": []}
+
+
+async def test_terminal_chat(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/chat.db", playbooks_dir=PLAYBOOKS)
+    core = await build_core(settings)
+    stdin = io.StringIO("er gaat een naaktfoto rond van een leerling\n1\n99\nq\n")
+    stdout = io.StringIO()
+    try:
+        assert await run_chat(core, stdin=stdin, stdout=stdout, user_id="admin") == 0
+    finally:
+        await core.close()
+    out = stdout.getvalue()
+    assert "Doe nu" in out and "[1]" in out
+    assert "Kies een nummer van 1 tot" in out  # 99 is not a button
