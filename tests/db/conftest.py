@@ -1,0 +1,45 @@
+"""PostgreSQL fixtures: a private schema per test on a real server, or a clear skip.
+
+The DSN comes from TEST_DATABASE_URL (default: the local server CI has). When
+REQUIRE_POSTGRES is set (CI does), an unreachable server fails instead of skipping,
+so the suite cannot go silently green.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.store.db import create_schema
+
+DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+async def pg_engine() -> AsyncIterator[AsyncEngine]:
+    url = os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL)
+    schema = f"pw_test_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(url)
+    try:
+        async with admin.begin() as connection:
+            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except (OSError, SQLAlchemyError) as exc:
+        await admin.dispose()
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL required but not reachable at {url}: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {url}: {exc}")
+    engine = create_async_engine(url, connect_args={"server_settings": {"search_path": schema}})
+    await create_schema(engine)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+        async with admin.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
