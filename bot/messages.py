@@ -14,10 +14,10 @@ platform markup; the core never builds platform markup itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Tone(str, Enum):
+class Tone(StrEnum):
     """How a section or a whole reply should stand out."""
 
     NORMAL = "normal"
@@ -26,7 +26,7 @@ class Tone(str, Enum):
     DANGER = "danger"
 
 
-class ButtonStyle(str, Enum):
+class ButtonStyle(StrEnum):
     DEFAULT = "default"
     PRIMARY = "primary"
     DANGER = "danger"

@@ -12,7 +12,10 @@ def _pick(lang: str, nl: str, en: str) -> str:
 
 
 ROLE_NAMES: dict[str, tuple[str, str]] = {
-    "vertrouwenspersoon": ("Vertrouwenspersoon / anti-pestcoördinator", "Confidential counsellor / anti-bullying coordinator"),
+    "vertrouwenspersoon": (
+        "Vertrouwenspersoon / anti-pestcoördinator",
+        "Confidential counsellor / anti-bullying coordinator",
+    ),
     "zorgcoordinator": ("Zorgcoördinator", "Care coordinator"),
     "directie": ("Directie (schoolleiding)", "School leadership"),
     "bestuur": ("Bestuur (bevoegd gezag)", "School board"),

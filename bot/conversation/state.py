@@ -7,11 +7,11 @@ and the view are kept, so a stored conversation never holds pupil data.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class View(str, Enum):
+class View(StrEnum):
     MENU = "menu"
     SUGGEST = "suggest"
     QUESTION = "question"

@@ -56,8 +56,8 @@ def suggestions(state: ConversationState, library: PlaybookLibrary) -> Reply:
             choices.append(Button(payloads.encode(state.version, "pick", playbook.id), playbook.title.get(lang)))
             sections.append(f"- **{playbook.title.get(lang)}**: {playbook.summary.get(lang)}")
     body = texts.suggest_intro(lang) + "\n\n" + "\n".join(sections)
-    return Reply(texts.suggest_intro(lang), (Section(body),), tuple(choices), _nav(state, back=False, steps_toggle=None),
-                 lang=lang)
+    nav = _nav(state, back=False, steps_toggle=None)
+    return Reply(texts.suggest_intro(lang), (Section(body),), tuple(choices), nav, lang=lang)
 
 
 def _do_now(playbook: Playbook, lang: str) -> Section:
