@@ -61,11 +61,19 @@ class LoadResult:
 
 def validation_problems(doc: MarkedDocument, error: ValidationError) -> list[str]:
     """Turn pydantic's errors into friendly ``file:line: path: message`` lines."""
-    problems = []
-    for item in error.errors():
-        loc = tuple(part for part in item["loc"] if isinstance(part, int | str))
-        problems.append(f"{doc.where(loc)}: {_describe(loc, item)}")
-    return problems
+    errors = [(tuple(p for p in item["loc"] if isinstance(p, int | str)), item) for item in error.errors()]
+    # A misspelt key also makes the real one "missing"; the unknown-key line says it all.
+    misspelt = {
+        (loc[:-1], hint)
+        for loc, item in errors
+        if item["type"] == "extra_forbidden"
+        for hint in difflib.get_close_matches(str(loc[-1]), sorted(_KNOWN_KEYS), n=1)
+    }
+    return [
+        f"{doc.where(loc)}: {_describe(loc, item)}"
+        for loc, item in errors
+        if not (item["type"] == "missing" and (loc[:-1], loc[-1]) in misspelt)
+    ]
 
 
 def _describe(loc: tuple[str | int, ...], item: Any) -> str:

@@ -18,7 +18,8 @@ class Block(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, Block())
 import pkgutil, importlib, bot
 for module in pkgutil.walk_packages(bot.__path__, "bot."):
-    importlib.import_module(module.name)
+    if module.name != "bot.__main__":
+        importlib.import_module(module.name)
 print("ok")
 """
 
