@@ -111,7 +111,12 @@ async def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     from bot.app import build_core
 
     core = await build_core(settings)
-    runner = await start_web(core, host or settings.host, settings.port if port is None else port)
+    try:
+        runner = await start_web(core, host or settings.host, settings.port if port is None else port)
+    except OSError as exc:
+        await core.close()
+        print(f"cannot start the simulator: {exc}", file=sys.stderr)
+        return 1
     for address in runner.addresses:
         logging.getLogger("protocolwijzer").info("simulator at http://%s:%s", *address[:2])
     stop = asyncio.Event()

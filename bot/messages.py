@@ -65,6 +65,9 @@ class Section:
     fields: tuple[Field, ...] = ()
     checklist: tuple[ChecklistItem, ...] = ()
     footnote: str = ""
+    collapsed: bool = False
+    """A hint: adapters that can show the title and fields, and reveal text and footnote
+    on request, so a long list of steps stays scannable on a phone."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ class Reply:
         actions: navigation buttons (back, restart, all steps, menu, language).
         replace: replace the message whose button was pressed instead of posting anew,
             so that a conversation stays short on a phone.
-        ephemeral: a short remark only the asking user needs to see.
+        ephemeral: a short remark only the asking user needs to see; it carries its text
+            both as ``text`` and as its single section, and changes nothing else.
     """
 
     text: str

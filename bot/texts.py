@@ -55,8 +55,8 @@ def menu_intro(lang: str) -> str:
 def no_playbooks(lang: str) -> str:
     return _pick(
         lang,
-        "Er zijn nog geen protocollen geladen. Vraag de beheerder om `protocolwijzer lint playbooks`.",
-        "No protocols are loaded yet. Ask your administrator to run `protocolwijzer lint playbooks`.",
+        "Er zijn nog geen protocollen geladen. Vraag de beheerder om protocolwijzer lint playbooks uit te voeren.",
+        "No protocols are loaded yet. Ask your administrator to run protocolwijzer lint playbooks.",
     )
 
 
@@ -188,6 +188,6 @@ def language_switched(lang: str) -> str:
 def unexpected_error(lang: str, ref: str) -> str:
     return _pick(
         lang,
-        f"Sorry, er ging iets mis (ref `{ref}`). Probeer het opnieuw; bij acuut gevaar: bel 112.",
-        f"Sorry, something went wrong (ref `{ref}`). Please try again; in acute danger call 112.",
+        f"Sorry, er ging iets mis (ref {ref}). Probeer het opnieuw; bij acuut gevaar: bel 112.",
+        f"Sorry, something went wrong (ref {ref}). Please try again; in acute danger call 112.",
     )

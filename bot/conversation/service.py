@@ -34,10 +34,12 @@ class ConversationService:
 
     async def handle(self, event: Event) -> list[Reply]:
         key = event.key.as_string()
+        lang = self.default_lang
         try:
             for _attempt in range(MAX_ATTEMPTS):
                 stored = await self.store.load(key)
                 state = stored or ConversationState(lang=self.default_lang)
+                lang = state.lang
                 decision = self.engine.decide(state, event)
                 if decision.state == state and stored is not None:
                     return list(decision.replies)
@@ -51,6 +53,5 @@ class ConversationService:
         except Exception:
             ref = uuid.uuid4().hex[:6]
             log.exception("unexpected error handling an event", extra={"ref": ref, "platform": event.key.platform})
-            lang = self.default_lang
             text = texts.unexpected_error(lang, ref)
             return [Reply(text, (Section(text, tone=Tone.DANGER),), ephemeral=True, lang=lang)]

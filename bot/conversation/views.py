@@ -79,9 +79,8 @@ def question(state: ConversationState, playbook: Playbook) -> Reply:
     lang = state.lang
     current = paths.next_question(playbook, state.answers)
     assert current is not None, "question view without a pending question"
-    asked = paths.asked_questions(playbook, state.answers)
+    asked = paths.possible_questions(playbook, state.answers)
     number = next(i for i, q in enumerate(asked, 1) if q.id == current.id)
-    # Later conditional questions may or may not be asked; count what is known now.
     body = f"**{current.ask.get(lang)}**"
     if current.help:
         body += "\n\n" + current.help.get(lang)
@@ -97,7 +96,12 @@ def question(state: ConversationState, playbook: Playbook) -> Reply:
     )
 
 
-def _step_section(number: int, step: Step, lang: str, *, condition: str = "") -> Section:
+def _needs_attention_now(step: Step) -> bool:
+    """Steps for whoever reads this, or urgent ones, are shown open; the rest collapsed."""
+    return "any-staff" in step.actor or bool(step.escalate and step.escalate.urgent)
+
+
+def _step_section(number: int, step: Step, lang: str, *, condition: str = "", collapsed: bool = False) -> Section:
     body = step.text.get(lang)
     if step.escalate:
         body += "\n\n" + texts.escalate_to(lang, texts.roles_list(step.escalate.roles, lang), step.escalate.urgent)
@@ -112,6 +116,7 @@ def _step_section(number: int, step: Step, lang: str, *, condition: str = "") ->
         fields=(Field(texts.who(lang), texts.roles_list(step.actor, lang)),),
         footnote=footnote,
         tone=Tone.INFO if step.escalate and step.escalate.urgent else Tone.NORMAL,
+        collapsed=collapsed,
     )
 
 
@@ -145,7 +150,9 @@ def steps(state: ConversationState, playbook: Playbook, library: PlaybookLibrary
     answer_fields = _answer_fields(playbook, state)
     if answer_fields:
         sections.append(Section(title=texts.your_answers(lang), fields=answer_fields))
-    sections.extend(_step_section(n, step, lang) for n, step in enumerate(chosen, 1))
+    sections.extend(
+        _step_section(n, step, lang, collapsed=not _needs_attention_now(step)) for n, step in enumerate(chosen, 1)
+    )
     return Reply(
         f"{playbook.title.get(lang)} — {texts.steps_title(lang)}",
         tuple(sections),
@@ -172,7 +179,7 @@ def all_steps(state: ConversationState, playbook: Playbook, library: PlaybookLib
     lang = state.lang
     sections = [_do_now(playbook, lang)]
     sections.extend(
-        _step_section(n, step, lang, condition=describe_condition(playbook, step.when, lang))
+        _step_section(n, step, lang, condition=describe_condition(playbook, step.when, lang), collapsed=True)
         for n, step in enumerate(playbook.steps, 1)
     )
     toggle = "steps" if paths.next_question(playbook, state.answers) is None else None

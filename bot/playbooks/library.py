@@ -35,16 +35,18 @@ def load_library(directory: Path) -> tuple[PlaybookLibrary, list[str]]:
     """Load every valid playbook; invalid ones are left out and their problems returned.
 
     A playbook with lint problems (a dead end, an unreachable step) is left out too:
-    serving it could strand a teacher mid-conversation.
+    serving it could strand a teacher mid-conversation. A ``related:`` link to a missing
+    playbook is reported but only hides that one button.
     """
     result = load_playbooks([directory]) if directory.exists() else None
     if result is None:
         return PlaybookLibrary([]), [f"{directory}: playbook directory not found"]
-    problems = list(result.problems)
-    library_problems = lint_library(result.playbooks)
-    problems.extend(library_problems)
-    bad_files = {problem.split(":", 1)[0] for problem in problems}
+    blocking = list(result.problems) + lint_library(result.playbooks, check_links=False)
+    bad_files = {problem.split(":", 1)[0] for problem in blocking}
     good = [item.playbook for item in result.playbooks if item.doc.file not in bad_files]
+    # A link to a missing playbook only hides that button; the protocol itself stays.
+    links = [p for p in lint_library(result.playbooks) if p not in blocking]
+    problems = blocking + links
     for problem in problems:
         log.warning("playbook problem: %s", problem)
     return PlaybookLibrary(good), problems

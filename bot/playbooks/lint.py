@@ -33,10 +33,13 @@ def lint_paths(playbook_paths: list[Path], directory_path: Path | None = None) -
     return problems
 
 
-def lint_library(loaded: list[LoadedPlaybook], directory: SchoolDirectory | None = None) -> list[str]:
+def lint_library(
+    loaded: list[LoadedPlaybook], directory: SchoolDirectory | None = None, *, check_links: bool = True
+) -> list[str]:
+    """Problems across the library; ``check_links=False`` leaves out ``related:`` links."""
     problems: list[str] = []
     seen: dict[str, str] = {}
-    known = {item.playbook.id for item in loaded}
+    known = {item.playbook.id for item in loaded} if check_links else None
     for item in loaded:
         pid = item.playbook.id
         if pid in seen:

@@ -30,9 +30,13 @@ def next_question(playbook: Playbook, answers: Answers) -> Question | None:
     return None
 
 
-def asked_questions(playbook: Playbook, answers: Answers) -> list[Question]:
-    """The questions a path asks, in order (answered ones and the one that is next)."""
-    return [q for q in playbook.questions if q.id in answers or holds(q.when, answers)]
+def possible_questions(playbook: Playbook, answers: Answers) -> list[Question]:
+    """Questions answered or still possibly asked: a condition not yet contradicted."""
+
+    def contradicted(question: Question) -> bool:
+        return any(q in answers and answers[q] not in options for q, options in (question.when or {}).items())
+
+    return [q for q in playbook.questions if q.id in answers or not contradicted(q)]
 
 
 def applicable_steps(playbook: Playbook, answers: Answers) -> list[Step]:

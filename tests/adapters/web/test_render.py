@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.web.render import markup_html, render_reply, reply_html
+from adapters.web.render import markup_html, render_reply, reply_html, section_html
 from bot.messages import Button, ButtonStyle, ChecklistItem, Field, Reply, Section, Tone
 
 
@@ -147,3 +147,15 @@ def test_every_tag_in_escaped_output_is_one_we_made() -> None:
     tags = set(re.findall(r"</?([a-z0-9]+)", html))
     assert tags <= {"h2", "h3", "section", "p", "dl", "dt", "dd", "small"}
     assert "&amp;amp;" in html  # an entity typed by a user is shown, not interpreted
+
+
+def test_collapsed_section_keeps_title_and_fields_and_folds_the_text() -> None:
+    section = Section("Bel de **politie**.", title="4. Politie", fields=(Field("Wie", "Directie"),),
+                      footnote="Bronnen: S-040", collapsed=True)
+    assert section_html(section, lang="nl") == (
+        '<section class="section"><h3>4. Politie</h3>'
+        '<dl class="fields"><dt>Wie</dt><dd>Directie</dd></dl>'
+        "<details><summary>Wat te doen</summary><p>Bel de <strong>politie</strong>.</p>"
+        "<small>Bronnen: S-040</small></details></section>"
+    )
+    assert "<summary>What to do</summary>" in section_html(section, lang="en")

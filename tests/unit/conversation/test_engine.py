@@ -158,3 +158,10 @@ def test_steps_show_role_sources_and_escalation(chat: Chat) -> None:
     assert wide.fields[0].value == "Vertrouwenspersoon / anti-pestcoördinator, Directie (schoolleiding)"
     assert "**Direct melden bij:** Directie (schoolleiding)" in wide.text
     assert "Bronnen: S-137" in wide.footnote
+
+
+def test_question_numbering_counts_conditional_questions_until_ruled_out(chat: Chat) -> None:
+    reply = chat.say("voorbeeldwoord")
+    assert any(s.title == "Vraag 1 van 2" for s in reply.sections)
+    reply = chat.press("Ja")
+    assert any(s.title == "Vraag 2 van 2" for s in reply.sections)

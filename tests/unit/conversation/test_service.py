@@ -71,3 +71,31 @@ async def test_a_broken_playbook_does_not_take_the_bot_down(tmp_path: Path) -> N
         assert [b.label for b in reply.choices] == ["Voorbeeld"]
     finally:
         await core.close()
+
+
+async def test_a_link_to_a_missing_playbook_hides_only_the_button(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    text = VALID.replace("    briefing: true\n", "    briefing: true\n    related: [not-written-yet]\n")
+    (settings.playbooks_dir / "sample.yaml").write_text(text, encoding="utf-8")
+    core = await build_core(settings)
+    try:
+        assert core.library.ids() == ["sample"]
+        assert any("related playbook 'not-written-yet' does not exist" in p for p in core.playbook_problems)
+    finally:
+        await core.close()
+
+
+async def test_unexpected_errors_answer_in_the_users_language_with_a_reference(tmp_path: Path) -> None:
+    core = await build_core(settings_for(tmp_path))
+    try:
+        await core.conversations.handle(TextMessage(KEY, USER, "English"))
+
+        def explode(*_args: object) -> None:
+            raise RuntimeError("boom")
+
+        core.conversations.engine.decide = explode  # type: ignore[method-assign,assignment]
+        [reply] = await core.conversations.handle(TextMessage(KEY, USER, "anything"))
+        assert reply.ephemeral and reply.text.startswith("Sorry, something went wrong (ref ")
+        assert "boom" not in reply.text
+    finally:
+        await core.close()

@@ -1,0 +1,133 @@
+"""Render a neutral :class:`~bot.messages.Reply` to the JSON the simulator page draws.
+
+The HTML is built here, on the server, so that the page never interprets markup itself:
+every piece of text is HTML-escaped *first* and only then is the core's tiny markup
+(``**bold**``, ``- `` bullet lines, blank lines between paragraphs) turned into tags.
+Because escaping happens before any tag is produced, nothing a user or a playbook
+author wrote can become markup; the browser may insert ``html`` with ``innerHTML``.
+
+Pure functions, no I/O: easy to pin down with golden tests.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Any
+
+from bot.messages import Button, ChecklistItem, Field, Reply, Section, Tone
+
+#: ``**bold**`` on an already escaped line (``*`` is not touched by escaping).
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+#: Sections with these tones get a CSS class ``tone-<value>``; normal ones get none.
+_TONE_CLASSES = {Tone.INFO: "tone-info", Tone.WARNING: "tone-warning", Tone.DANGER: "tone-danger"}
+
+
+def render_reply(reply: Reply) -> dict[str, Any]:
+    """The JSON object for one reply (see ``static/app.js`` for how it is drawn)."""
+    return {
+        "text": reply.text,
+        "html": reply_html(reply),
+        "choices": [render_button(button) for button in reply.choices],
+        "actions": [render_button(button) for button in reply.actions],
+        "replace": reply.replace,
+        "ephemeral": reply.ephemeral,
+        "lang": reply.lang,
+    }
+
+
+def render_button(button: Button) -> dict[str, str]:
+    """Labels stay plain text: the page puts them in a ``<button>`` with ``textContent``."""
+    return {"payload": button.payload, "label": button.label, "style": button.style.value}
+
+
+def reply_html(reply: Reply) -> str:
+    """The headline as ``<h2>`` followed by the sections.
+
+    An ephemeral reply is a short remark whose headline repeats its only section, so it
+    shows just the sections (or the headline as a paragraph when there are none).
+    """
+    body = "".join(section_html(section, lang=reply.lang) for section in reply.sections)
+    if reply.ephemeral:
+        return body or f"<p>{inline(reply.text)}</p>"
+    return f'<h2 class="headline">{inline(reply.text)}</h2>{body}'
+
+
+#: Label of the control that reveals a collapsed section's text.
+_MORE = {"nl": "Wat te doen", "en": "What to do"}
+
+
+def section_html(section: Section, *, lang: str = "nl") -> str:
+    """One section; a collapsed one keeps title and fields visible and folds the rest
+    into a native ``<details>`` (keyboard and screen-reader friendly, no script)."""
+    classes = " ".join(filter(None, ("section", _TONE_CLASSES.get(section.tone))))
+    parts = [f'<section class="{classes}">']
+    if section.title:
+        parts.append(f"<h3>{inline(section.title)}</h3>")
+    text = markup_html(section.text) if section.text else ""
+    fields = fields_html(section.fields) if section.fields else ""
+    rest = checklist_html(section.checklist) if section.checklist else ""
+    if section.footnote:
+        rest += f"<small>{inline(section.footnote)}</small>"
+    if section.collapsed and text:
+        summary = escape(_MORE.get(lang, _MORE["nl"]))
+        parts.append(f"{fields}<details><summary>{summary}</summary>{text}{rest}</details>")
+    else:
+        parts.append(f"{text}{fields}{rest}")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def inline(text: str) -> str:
+    """Escape one line of text, then turn ``**bold**`` into ``<strong>``."""
+    return _BOLD.sub(r"<strong>\1</strong>", escape(text, quote=True))
+
+
+def markup_html(text: str) -> str:
+    """Paragraphs (split on blank lines) of lines; runs of ``- `` lines become a list.
+
+    Consecutive ordinary lines inside one paragraph are kept apart with ``<br>``, as a
+    line break typed in a playbook is meant to be seen.
+    """
+    out: list[str] = []
+    for paragraph in re.split(r"\n[ \t]*\n", text.strip().replace("\r\n", "\n")):
+        lines: list[str] = []
+        bullets: list[str] = []
+        for raw in paragraph.split("\n"):
+            line = raw.strip()
+            if not line:
+                continue
+            if line.startswith("- "):
+                if lines:
+                    out.append(f"<p>{'<br>'.join(lines)}</p>")
+                    lines = []
+                bullets.append(f"<li>{inline(line[2:].strip())}</li>")
+            else:
+                if bullets:
+                    out.append(f"<ul>{''.join(bullets)}</ul>")
+                    bullets = []
+                lines.append(inline(line))
+        if lines:
+            out.append(f"<p>{'<br>'.join(lines)}</p>")
+        if bullets:
+            out.append(f"<ul>{''.join(bullets)}</ul>")
+    return "".join(out)
+
+
+def fields_html(fields: tuple[Field, ...]) -> str:
+    items = "".join(f"<dt>{inline(f.label)}</dt><dd>{inline(f.value)}</dd>" for f in fields)
+    return f'<dl class="fields">{items}</dl>'
+
+
+def checklist_html(items: tuple[ChecklistItem, ...]) -> str:
+    """A read-only checklist: a disabled checkbox carries the done state for screen readers."""
+    rendered = []
+    for item in items:
+        state = "done" if item.done else "open"
+        checked = " checked" if item.done else ""
+        owner = f' <span class="owner">({inline(item.owner)})</span>' if item.owner else ""
+        rendered.append(
+            f'<li class="{state}" data-id="{escape(item.id, quote=True)}">'
+            f'<label><input type="checkbox" disabled{checked}> {inline(item.text)}{owner}</label></li>'
+        )
+    return f'<ul class="checklist">{"".join(rendered)}</ul>'
