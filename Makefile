@@ -22,7 +22,7 @@ run: $(VENV)/.run-installed
 	$(BIN)/protocolwijzer serve
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check bot adapters tests bench scripts
+	$(BIN)/ruff check bot adapters tests bench
 	$(BIN)/protocolwijzer lint playbooks
 
 typecheck: $(VENV)/.test-installed

@@ -1,18 +1,27 @@
 """Free text (Dutch or English, phone style) -> ranked playbooks, or nothing.
 
-Each playbook's ``triggers`` are the domain vocabulary. A trigger matches the question
-when each of its words matches a word of the question after stemming (Snowball, per
-language), either exactly, as part of a Dutch compound (``naakt`` in ``naaktfoto``),
-or within a small edit distance for typos (rapidfuzz). Triggers that appear in many
-playbooks weigh less (inverse document frequency); each word of the question counts
-once per playbook, for its best trigger. Questions that match no trigger are out of
-scope and get no match at all: the bot then shows the menu rather than guessing.
+Two kinds of evidence, both written as data by the playbook authors:
+
+* ``triggers``: words and short phrases that by themselves point to a playbook
+  (``naaktfoto``, ``sextortion``, ``meldplicht collega``).
+* ``trigger_concepts``: combinations of word classes from ``_concepts.yaml`` that
+  together point to it, so that new wordings of the same situation are understood
+  (*staff* + *pupil* + *private message* + *concern*: "de conciërge stuurt leerlingen
+  berichtjes via tiktok, dat voelt niet goed").
+
+A phrase matches when each of its words matches a word of the question after Snowball
+stemming (per language): exactly, as part of a Dutch compound (``naakt`` in
+``naaktfoto``), or within a small edit distance for typos (rapidfuzz). Each word of the
+question counts once per playbook, for its best evidence, so repeating a word does not
+inflate a score. Triggers shared by several playbooks weigh less. Questions with no
+evidence are out of scope: the bot then shows the menu rather than guessing.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -26,14 +35,19 @@ LANGS = ("nl", "en")
 EXACT, COMPOUND, FUZZY = 1.0, 0.85, 0.75
 #: Minimum rapidfuzz ratio for a typo match, and the shortest words it applies to.
 FUZZY_CUTOFF, FUZZY_MIN_LEN = 84.0, 5
-#: Shortest trigger stem that may match inside a compound word.
+#: Shortest vocabulary stem that may match inside a compound word.
 COMPOUND_MIN_LEN = 4
+#: Credit per matched concept of a complete combination (a trigger word earns up to 1).
+CONCEPT_WEIGHT = 0.6
 
 #: Score (0..1) below which a match is not shown at all.
 MIN_SCORE = 0.2
 #: Score from which the top match is opened without asking, if it leads clearly.
 CONFIDENT = 0.45
 LEAD_RATIO = 1.35
+
+Phrase = tuple[str, ...]
+Hit = tuple[float, tuple[int, ...]]  # (quality, positions in the question)
 
 
 @dataclass(frozen=True)
@@ -45,43 +59,74 @@ class Match:
 @dataclass(frozen=True)
 class _Trigger:
     playbook: str
-    stems: tuple[str, ...]
+    stems: Phrase
     weight: float
 
 
 class Router:
-    """Built once per playbook library; ranking is pure and thread-safe."""
+    """Built once per playbook library; ranking is pure and safe to share."""
 
     def __init__(self, library: PlaybookLibrary) -> None:
-        self._triggers: dict[str, list[_Trigger]] = {lang: [] for lang in LANGS}
+        self._triggers: dict[str, list[_Trigger]] = {}
+        self._concepts: dict[str, dict[str, list[Phrase]]] = {}
         self._vocab: dict[str, list[str]] = {}
-        raw: dict[str, dict[tuple[str, ...], set[str]]] = {lang: defaultdict(set) for lang in LANGS}
-        for playbook in library:
-            for lang in LANGS:
-                for phrase in playbook.triggers.get(lang):
-                    key = tuple(textnorm.stems(textnorm.tokens(phrase), lang))
-                    if key:
-                        raw[lang][key].add(playbook.id)
+        self._words: dict[str, list[tuple[str, str]]] = {}  # (unstemmed word, its stem), for compounds
         total = max(len(library), 1)
         for lang in LANGS:
-            for key, owners in raw[lang].items():
-                weight = math.log(1 + total / len(owners)) / math.log(1 + total)
-                weight *= 1 + 0.25 * (len(key) - 1)  # phrases are more telling than words
-                self._triggers[lang].extend(_Trigger(owner, key, weight) for owner in sorted(owners))
-            self._vocab[lang] = sorted({stem for key in raw[lang] for stem in key})
+            owners: dict[Phrase, set[str]] = defaultdict(set)
+            for playbook in library:
+                for phrase in playbook.triggers.get(lang):
+                    if key := _phrase(phrase, lang):
+                        owners[key].add(playbook.id)
+            self._triggers[lang] = [
+                _Trigger(owner, key, _weight(len(key), len(found), total))
+                for key, found in owners.items()
+                for owner in sorted(found)
+            ]
+            self._concepts[lang] = {
+                concept: [key for word in words.get(lang) if (key := _phrase(word, lang))]
+                for concept, words in library.concepts.items()
+            }
+            phrases = [p for pb in library for p in pb.triggers.get(lang)]
+            phrases += [w for words in library.concepts.values() for w in words.get(lang)]
+            words = {word for phrase in phrases for word in textnorm.tokens(phrase)}
+            self._words[lang] = sorted(
+                (word, textnorm.stems([word], lang)[0]) for word in words if len(word) >= COMPOUND_MIN_LEN
+            )
+            vocab = {stem for key in owners for stem in key}
+            vocab |= {stem for keys in self._concepts[lang].values() for key in keys for stem in key}
+            self._vocab[lang] = sorted(vocab)
+        self._combos = [
+            (playbook.id, tuple(combo))
+            for playbook in library
+            for combo in playbook.trigger_concepts
+            if all(concept in library.concepts for concept in combo)
+        ]
 
     detect_language = staticmethod(textnorm.detect_language)
 
     def rank(self, text: str) -> list[Match]:
-        """Playbooks whose triggers the text matches, best first (empty: out of scope)."""
+        """Playbooks the text points to, best first (empty: out of scope)."""
         words = textnorm.tokens(text)
-        best: dict[str, float] = defaultdict(float)
+        credits: dict[str, dict[int, float]] = defaultdict(dict)
+        concept_hits: dict[str, Hit] = {}
         for lang in LANGS:
-            for playbook, score in self._score(words, lang).items():
-                best[playbook] = max(best[playbook], score)
-        matches = [Match(pid, round(1 - math.exp(-raw / 1.5), 3)) for pid, raw in best.items()]
-        matches = [m for m in matches if m.score >= MIN_SCORE]
-        return sorted(matches, key=lambda m: (-m.score, m.playbook))
+            stems = textnorm.stems(words, lang)
+            similar = [self._similar(stem, word, lang) for stem, word in zip(stems, words, strict=True)]
+            for trigger in self._triggers[lang]:
+                if hit := _match(trigger.stems, similar):
+                    _credit(credits[trigger.playbook], hit[1], trigger.weight * hit[0])
+            for concept, keys in self._concepts[lang].items():
+                for key in keys:
+                    if (hit := _match(key, similar)) and hit[0] > concept_hits.get(concept, (0.0, ()))[0]:
+                        concept_hits[concept] = hit
+        for playbook_id, combo in self._combos:
+            if all(concept in concept_hits for concept in combo):
+                for concept in combo:
+                    quality, positions = concept_hits[concept]
+                    _credit(credits[playbook_id], positions, CONCEPT_WEIGHT * quality)
+        matches = [Match(pid, round(1 - math.exp(-sum(held.values()) / 1.5), 3)) for pid, held in credits.items()]
+        return sorted((m for m in matches if m.score >= MIN_SCORE), key=lambda m: (-m.score, m.playbook))
 
     def pick(self, matches: list[Match]) -> str | None:
         """The playbook to open straight away, or None when the user should choose."""
@@ -91,29 +136,12 @@ class Router:
             return matches[0].playbook
         return None
 
-    # -- internals -------------------------------------------------------------------
-    def _score(self, words: list[str], lang: str) -> dict[str, float]:
-        stems = textnorm.stems(words, lang)
-        similar = [self._similar(stem, lang) for stem in stems]  # per position: {vocab stem: quality}
-        credits: dict[str, dict[int, float]] = defaultdict(dict)
-        for trigger in self._triggers[lang]:
-            positions = []
-            quality = 1.0
-            for stem in trigger.stems:
-                hit = max(((q, i) for i, sims in enumerate(similar) if (q := sims.get(stem))), default=None)
-                if hit is None:
-                    break
-                quality = min(quality, hit[0])
-                positions.append(hit[1])
-            else:
-                credit = trigger.weight * quality
-                held = credits[trigger.playbook]
-                for position in positions:  # a word counts once per playbook, for its best trigger
-                    held[position] = max(held.get(position, 0.0), credit)
-        return {playbook: sum(held.values()) for playbook, held in credits.items()}
+    def _similar(self, stem: str, word: str, lang: str) -> dict[str, float]:
+        """Vocabulary stems this question word matches, with the quality of each match.
 
-    def _similar(self, stem: str, lang: str) -> dict[str, float]:
-        """Vocabulary stems this query stem matches, with the quality of each match."""
+        Compounds are checked on unstemmed words too: the Dutch stemmer cuts
+        ``muziekleraar`` to ``muziekler`` while it leaves ``leraar`` whole.
+        """
         vocab = self._vocab[lang]
         found: dict[str, float] = {}
         if len(stem) >= FUZZY_MIN_LEN:
@@ -127,4 +155,37 @@ class Router:
             elif (len(candidate) >= COMPOUND_MIN_LEN and len(stem) >= len(candidate) + 2
                   and (stem.startswith(candidate) or stem.endswith(candidate))):
                 found.setdefault(candidate, COMPOUND)
+        if len(word) >= COMPOUND_MIN_LEN + 2:
+            for part, part_stem in self._words[lang]:
+                if len(word) >= len(part) + 2 and (word.startswith(part) or word.endswith(part)):
+                    found.setdefault(part_stem, COMPOUND)
         return found
+
+
+def _phrase(text: str, lang: str) -> Phrase:
+    return tuple(textnorm.stems(textnorm.tokens(text), lang))
+
+
+def _weight(length: int, owners: int, total: int) -> float:
+    """Rarer triggers weigh more (inverse document frequency); phrases more than words."""
+    idf = math.log(1 + total / owners) / math.log(1 + total)
+    return idf * (1 + 0.25 * (length - 1))
+
+
+def _match(phrase: Phrase, similar: Sequence[dict[str, float]]) -> Hit | None:
+    """Where each word of ``phrase`` occurs in the question, and the weakest quality."""
+    positions = []
+    quality = 1.0
+    for stem in phrase:
+        best = max(((q, i) for i, sims in enumerate(similar) if (q := sims.get(stem))), default=None)
+        if best is None:
+            return None
+        quality = min(quality, best[0])
+        positions.append(best[1])
+    return quality, tuple(positions)
+
+
+def _credit(held: dict[int, float], positions: tuple[int, ...], credit: float) -> None:
+    """Each question word counts once per playbook, for its best evidence."""
+    for position in positions:
+        held[position] = max(held.get(position, 0.0), credit)

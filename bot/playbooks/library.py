@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from bot.playbooks.lint import lint_library
-from bot.playbooks.loader import load_playbooks, sort_key
-from bot.playbooks.schema import Playbook
+from bot.playbooks.loader import CONCEPTS_FILE, load_playbooks, sort_key
+from bot.playbooks.schema import Playbook, TextList
 
 log = logging.getLogger(__name__)
 
 
 class PlaybookLibrary:
-    def __init__(self, playbooks: Iterable[Playbook]) -> None:
+    def __init__(self, playbooks: Iterable[Playbook], concepts: Mapping[str, TextList] | None = None) -> None:
         ordered = sorted(playbooks, key=lambda p: sort_key(p.id))
         self._by_id = {playbook.id: playbook for playbook in ordered}
+        self.concepts: dict[str, TextList] = dict(concepts or {})
 
     def get(self, playbook_id: str | None) -> Playbook | None:
         return self._by_id.get(playbook_id or "")
@@ -31,22 +32,30 @@ class PlaybookLibrary:
         return list(self._by_id)
 
 
+def _concepts_prefix(directory: Path) -> str:
+    return f"{directory / CONCEPTS_FILE}:"
+
+
 def load_library(directory: Path) -> tuple[PlaybookLibrary, list[str]]:
     """Load every valid playbook; invalid ones are left out and their problems returned.
 
     A playbook with lint problems (a dead end, an unreachable step) is left out too:
-    serving it could strand a teacher mid-conversation. A ``related:`` link to a missing
-    playbook is reported but only hides that one button.
+    serving it could strand a teacher mid-conversation. Problems that cannot strand
+    anyone (a ``related:`` link to a missing playbook, an unknown concept) are reported
+    but only disable that link or trigger combination.
     """
     result = load_playbooks([directory]) if directory.exists() else None
     if result is None:
         return PlaybookLibrary([]), [f"{directory}: playbook directory not found"]
-    blocking = list(result.problems) + lint_library(result.playbooks, check_links=False)
+    blocking = [p for p in result.problems if not p.startswith(_concepts_prefix(directory))]
+    blocking += lint_library(result.playbooks, check_links=False)
     bad_files = {problem.split(":", 1)[0] for problem in blocking}
     good = [item.playbook for item in result.playbooks if item.doc.file not in bad_files]
-    # A link to a missing playbook only hides that button; the protocol itself stays.
-    links = [p for p in lint_library(result.playbooks) if p not in blocking]
-    problems = blocking + links
+    # A link to a missing playbook only hides that button, an unknown concept only that
+    # trigger combination, a broken concept lexicon only routing by concepts.
+    soft = [p for p in result.problems if p not in blocking]
+    soft += [p for p in lint_library(result.playbooks, concepts=set(result.concepts)) if p not in blocking]
+    problems = blocking + soft
     for problem in problems:
         log.warning("playbook problem: %s", problem)
-    return PlaybookLibrary(good), problems
+    return PlaybookLibrary(good, result.concepts), problems

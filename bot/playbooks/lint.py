@@ -29,12 +29,16 @@ def lint_paths(playbook_paths: list[Path], directory_path: Path | None = None) -
         problems.extend(directory_problems)
     result = load_playbooks(playbook_paths)
     problems.extend(result.problems)
-    problems.extend(lint_library(result.playbooks, directory))
+    problems.extend(lint_library(result.playbooks, directory, concepts=set(result.concepts)))
     return problems
 
 
 def lint_library(
-    loaded: list[LoadedPlaybook], directory: SchoolDirectory | None = None, *, check_links: bool = True
+    loaded: list[LoadedPlaybook],
+    directory: SchoolDirectory | None = None,
+    *,
+    check_links: bool = True,
+    concepts: set[str] | None = None,
 ) -> list[str]:
     """Problems across the library; ``check_links=False`` leaves out ``related:`` links."""
     problems: list[str] = []
@@ -46,6 +50,11 @@ def lint_library(
             problems.append(f"{item.doc.where(('id',))}: playbook id '{pid}' is also used in {seen[pid]}")
         seen.setdefault(pid, item.doc.file)
         problems.extend(lint_playbook(item.playbook, item.doc, directory=directory, known_playbooks=known))
+        for ci, combo in enumerate(item.playbook.trigger_concepts):
+            for ii, concept in enumerate(combo):
+                if concepts is not None and concept not in concepts:
+                    problems.append(f"{item.doc.where(('trigger_concepts', ci, ii))}: concept '{concept}' is not "
+                                    "defined in _concepts.yaml")
     return problems
 
 

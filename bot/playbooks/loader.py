@@ -36,7 +36,8 @@ def _all_keys(models: list[type[BaseModel]]) -> set[str]:
 
 
 _KNOWN_KEYS = _all_keys(
-    [schema.Playbook, schema.Question, schema.Option, schema.Step, schema.Escalation, schema.Briefing]
+    [schema.Playbook, schema.Question, schema.Option, schema.Step, schema.Escalation, schema.Briefing,
+     schema.Text, schema.TextList]
 )
 
 
@@ -57,6 +58,7 @@ class LoadedPlaybook:
 class LoadResult:
     playbooks: list[LoadedPlaybook] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    concepts: dict[str, schema.TextList] = field(default_factory=dict)
 
 
 def validation_problems(doc: MarkedDocument, error: ValidationError) -> list[str]:
@@ -107,20 +109,55 @@ def parse_playbook(doc: MarkedDocument) -> tuple[schema.Playbook | None, list[st
         return None, validation_problems(doc, exc)
 
 
+CONCEPTS_FILE = "_concepts.yaml"
+
+
 def playbook_files(paths: list[Path]) -> list[Path]:
-    """Expand directories to their ``*.yaml``/``*.yml`` playbooks (README etc. ignored)."""
+    """Expand directories to their playbooks: ``*.yaml``/``*.yml`` not starting with ``_``."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml")))
+            files.extend(sorted(p for p in path.iterdir()
+                                if p.suffix in (".yaml", ".yml") and not p.name.startswith("_")))
         else:
             files.append(path)
     return files
 
 
+def concepts_files(paths: list[Path]) -> list[Path]:
+    """The concept lexicons that belong to these playbook paths (one per directory)."""
+    dirs = {path if path.is_dir() else path.parent for path in paths}
+    return sorted(d / CONCEPTS_FILE for d in dirs if (d / CONCEPTS_FILE).exists())
+
+
+def load_concepts(paths: list[Path]) -> tuple[dict[str, schema.TextList], list[str]]:
+    """Merge the concept lexicons next to the given playbooks; problems as ``file:line``."""
+    concepts: dict[str, schema.TextList] = {}
+    problems: list[str] = []
+    for path in concepts_files(paths):
+        doc = load_marked(path)
+        if doc.problems:
+            problems.extend(doc.problems)
+            continue
+        try:
+            parsed = schema.Concepts.model_validate({"concepts": doc.data})
+        except ValidationError as exc:
+            problems.extend(line.replace(": concepts.", ": ", 1) for line in validation_problems(_unwrap(doc), exc))
+            continue
+        concepts.update(parsed.concepts)
+    return concepts, problems
+
+
+def _unwrap(doc: MarkedDocument) -> MarkedDocument:
+    """Line marks for a document validated under a synthetic ``concepts`` key."""
+    lines = {("concepts", *path): line for path, line in doc.lines.items()}
+    return MarkedDocument(doc.file, doc.data, lines | doc.lines)
+
+
 def load_playbooks(paths: list[Path]) -> LoadResult:
     """Load and validate each file; file-level checks only (see ``lint`` for the rest)."""
     result = LoadResult()
+    result.concepts, result.problems = load_concepts(paths)
     for path in playbook_files(paths):
         doc = load_marked(path)
         playbook, problems = parse_playbook(doc)

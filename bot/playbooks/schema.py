@@ -131,12 +131,21 @@ class Briefing(_Model):
     never: list[BriefingExclusion] = Field(min_length=1)
 
 
+class Concepts(_Model):
+    """``_concepts.yaml``: word classes shared by all playbooks' ``trigger_concepts``."""
+
+    concepts: dict[Slug, TextList]
+
+
 class Playbook(_Model):
     id: Slug
     title: Text
     summary: Text
     jurisdiction: Annotated[list[Jurisdiction], Field(min_length=1)]
     triggers: TextList
+    trigger_concepts: list[Annotated[list[Slug], Field(min_length=2, max_length=5)]] = []
+    """Combinations of concepts (from ``_concepts.yaml``) that together point to this
+    playbook: a question matches a combination when it mentions every concept in it."""
     do_now: Text
     questions: list[Question] = []
     steps: Annotated[list[Step], Field(min_length=1)]
