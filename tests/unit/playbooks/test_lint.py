@@ -178,3 +178,15 @@ def test_school_escalation_names_unknown_role(tmp_path: Path) -> None:
 def test_broken_files_are_reported_not_raised(tmp_path: Path, text: str, expected: str) -> None:
     problems = lint_text(tmp_path, text)
     assert len(problems) == 1 and problems[0].startswith(expected), problems
+
+
+def test_unknown_concept_in_a_trigger_combination(tmp_path: Path) -> None:
+    (tmp_path / "_concepts.yaml").write_text("staff:\n  nl: [leraar]\n  en: [teacher]\n", encoding="utf-8")
+    text = with_replacement("do_now:", "trigger_concepts:\n  - [staff, pupil]\ndo_now:")
+    assert lint_text(tmp_path, text) == ["sample.yaml:7: concept 'pupil' is not defined in _concepts.yaml"]
+
+
+def test_concept_lexicon_problems_have_lines(tmp_path: Path) -> None:
+    (tmp_path / "_concepts.yaml").write_text("staff:\n  nl: [leraar]\n  eng: [teacher]\n", encoding="utf-8")
+    problems = lint_text(tmp_path, VALID)
+    assert "_concepts.yaml:3: staff.eng: unknown key 'eng' (did you mean 'en'?)" in problems
