@@ -30,9 +30,12 @@ async def test_two_replicas_cannot_both_apply_the_same_step(pg_engine: AsyncEngi
     start = ConversationState(version=1)
     await replica_a.save("k", start, expected=None)
 
+    both_read = asyncio.Barrier(2)
+
     async def advance(store: ConversationStore, option: str) -> str:
         seen = await store.load("k")
-        await asyncio.sleep(0)  # let the other replica read the same version
+        assert seen is not None
+        await both_read.wait()  # both replicas hold the same version before either saves
         try:
             await store.save("k", seen.evolve(answers={"q": option}, version=seen.version + 1), expected=seen)
             return "saved"

@@ -1,0 +1,62 @@
+"""``protocolwijzer serve`` as ``make run`` starts it: the real process, a real port."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def test_serve_starts_the_simulator_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/serve.db", "PORT": "0"}
+    with subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=REPO, env=env,
+                          stderr=subprocess.PIPE, text=True) as process:
+        code = _exercise(process)
+    assert code == 0
+    assert (tmp_path / "serve.db").exists()
+
+
+def _exercise(process: subprocess.Popen[str]) -> int:
+    try:
+        port = None
+        deadline = time.monotonic() + 60
+        assert process.stderr is not None
+        while port is None and time.monotonic() < deadline:
+            line = process.stderr.readline()
+            if not line and process.poll() is not None:
+                break
+            if match := re.search(r"simulator at http://127\.0\.0\.1:(\d+)", line):
+                port = int(match.group(1))
+        assert port, "the simulator did not report its address"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
+            health = json.load(response)
+        assert health == {"status": "ok", "playbooks": health["playbooks"]} and health["playbooks"] >= 3
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            assert b"Protocolwijzer" in response.read()
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=30)
+    return code
+
+
+def test_serve_reports_a_taken_port_without_a_traceback(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/serve.db"}
+        result = subprocess.run([sys.executable, "-m", "bot", "serve", "--port", str(port)], cwd=REPO, env=env,
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "cannot start the simulator" in result.stderr
+    assert "Traceback" not in result.stderr
