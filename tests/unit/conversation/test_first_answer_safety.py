@@ -1,0 +1,40 @@
+"""The first answer to a nude-image question carries the no-copy rule (C-01), in both
+languages, before any button is pressed. Issue 3 extends these checks to every path."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.conversation.engine import Engine
+from bot.conversation.router import Router
+from bot.conversation.state import ConversationState
+from bot.events import TextMessage
+from bot.playbooks.library import load_library
+from tests.conftest import PLAYBOOKS
+from tests.unit.conversation.helpers import KEY, USER
+
+LIBRARY, _ = load_library(PLAYBOOKS)
+ENGINE = Engine(LIBRARY, Router(LIBRARY))
+
+NO_COPY = {
+    "nl": ["kopieer het niet", "maak geen screenshot", "stuur het niet door", "print het niet",
+           "bewaar het niet", "ook niet als bewijs"],
+    "en": ["do not copy", "screenshot", "forward", "print", "store", "not even as evidence"],
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("er gaat een naaktfoto rond van een leerling uit 3B, wat moet ik doen?", "nl"),
+        ("A nude photo of a 14-year-old student is going around the school. What are the first steps?", "en"),
+    ],
+)
+def test_first_answer_carries_the_no_copy_rule(question: str, lang: str) -> None:
+    decision = ENGINE.decide(ConversationState(), TextMessage(KEY, USER, question))
+    [reply] = decision.replies
+    assert decision.state.playbook == "naaktbeeld-sexting" and reply.lang == lang
+    first_section = reply.sections[0].text.lower()
+    for phrase in NO_COPY[lang]:
+        assert phrase in first_section, phrase
+    assert reply.choices, "the first triage question comes with the first answer"
