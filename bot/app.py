@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.conversation.engine import Engine
 from bot.conversation.router import Router
 from bot.conversation.service import ConversationService
+from bot.directory import SchoolDirectory, load_directory
 from bot.playbooks.library import PlaybookLibrary, load_library
 from bot.settings import Settings
 from bot.store.conversations import ConversationStore
@@ -30,6 +31,7 @@ class Core:
     db: AsyncEngine
     conversations: ConversationService
     playbook_problems: list[str]
+    directory: SchoolDirectory | None = None
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -40,10 +42,15 @@ async def build_core(settings: Settings) -> Core:
     if problems:
         log.warning("%d playbook problem(s); run 'protocolwijzer lint' for details", len(problems))
     log.info("loaded %d playbook(s)", len(library))
+    directory = None
+    if settings.school_config.exists():
+        directory, directory_problems = load_directory(settings.school_config)
+        for problem in directory_problems:
+            log.warning("school directory problem: %s", problem)
     router = Router(library)
-    engine = Engine(library, router)
+    engine = Engine(library, router, jurisdiction=directory.jurisdiction if directory else None)
     db = make_engine(settings.database_url)
     await create_schema(db)
     store = ConversationStore(session_factory(db))
     service = ConversationService(engine, store, default_lang=settings.default_lang)
-    return Core(settings, library, router, engine, db, service, problems)
+    return Core(settings, library, router, engine, db, service, problems, directory)

@@ -35,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     route.add_argument("--lang", choices=["nl", "en"], help="language of the question (default: detected)")
     route.add_argument("--json", action="store_true", help="print JSON")
 
+    show = sub.add_parser("show", help="render a playbook as Markdown for review")
+    show.add_argument("playbook", help="playbook id, e.g. naaktbeeld-sexting")
+    show.add_argument("--lang", choices=["nl", "en"], default="nl")
+    show.add_argument("--jurisdiction", choices=["nl", "vl"], help="answer the jurisdiction question (default: "
+                                                                      "the school directory's, else both shown)")
+
     sub.add_parser("chat", help="talk to the bot in this terminal")
     return parser
 
@@ -48,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         return _lint(settings, args.paths, args.school)
     if args.command == "route":
         return _route(settings, args.question, args.lang, as_json=args.json)
+    if args.command == "show":
+        return _show(settings, args.playbook, args.lang, args.jurisdiction)
     if args.command == "chat":
         return asyncio.run(_chat(settings))
     return asyncio.run(_serve(settings, args.host, args.port))
@@ -92,6 +100,24 @@ def _route(settings: Settings, question: str, lang: str | None, *, as_json: bool
         print("no matching playbook (out of scope)")
     for match in matches:
         print(f"{match.score:.3f}  {match.playbook}")
+    return 0
+
+
+def _show(settings: Settings, playbook_id: str, lang: str, jurisdiction: str | None) -> int:
+    from bot.directory import load_directory
+    from bot.playbooks.library import load_library
+    from bot.playbooks.markdown import render_markdown
+
+    library, _problems = load_library(settings.playbooks_dir)
+    playbook = library.get(playbook_id)
+    if playbook is None:
+        known = ", ".join(library.ids()) or "none"
+        print(f"no valid playbook '{playbook_id}' (available: {known}); run protocolwijzer lint", file=sys.stderr)
+        return 1
+    if jurisdiction is None and settings.school_config.exists():
+        directory, _ = load_directory(settings.school_config)
+        jurisdiction = directory.jurisdiction if directory else None
+    print(render_markdown(playbook, lang=lang, jurisdiction=jurisdiction), end="")
     return 0
 
 

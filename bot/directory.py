@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
-from bot.playbooks.loader import validation_problems
+from bot.playbooks.problems import validation_problems
 from bot.playbooks.schema import CLOCK_PATTERN, Slug
 from bot.yamlmarks import load_marked
 

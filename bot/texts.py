@@ -60,6 +60,16 @@ def no_playbooks(lang: str) -> str:
     )
 
 
+def acute_danger(lang: str) -> str:
+    return _pick(
+        lang,
+        "**Acuut gevaar?** Een concrete dreiging met geweld, uitspraken over zelfdoding of een vermiste "
+        "leerling: bel **112** en informeer nu de schoolleiding.",
+        "**Acute danger?** A concrete threat of violence, statements about suicide or a missing pupil: "
+        "call **112** and inform the school leadership now.",
+    )
+
+
 def do_now_title(lang: str) -> str:
     return _pick(lang, "Doe nu", "Do now")
 

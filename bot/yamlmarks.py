@@ -44,18 +44,19 @@ class MarkedDocument:
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-
-    def line_of(self, path: Path_) -> int:
-        """The line of ``path``, or of its nearest ancestor that has one."""
-        probe = tuple(path)
-        while probe:
-            if probe in self.lines:
-                return self.lines[probe]
-            probe = probe[:-1]
-        return self.lines.get((), 1)
+    foreign: dict[Path_, str] = field(default_factory=dict)
+    """``file:line`` of paths whose data came from another file (an included module)."""
 
     def where(self, path: Path_) -> str:
-        return f"{self.file}:{self.line_of(path)}"
+        """``file:line`` of ``path``, or of its nearest ancestor that has one."""
+        probe = tuple(path)
+        while probe:
+            if probe in self.foreign:
+                return self.foreign[probe]
+            if probe in self.lines:
+                return f"{self.file}:{self.lines[probe]}"
+            probe = probe[:-1]
+        return f"{self.file}:{self.lines.get((), 1)}"
 
 
 def format_path(path: Path_) -> str:

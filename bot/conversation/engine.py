@@ -47,12 +47,22 @@ def _normalise_command(text: str) -> str:
 
 
 class Engine:
-    def __init__(self, library: PlaybookLibrary, router: Router) -> None:
+    """Args:
+        library: the playbooks to serve.
+        router: ranks free text against them.
+        jurisdiction: the school directory's ``nl``/``vl``; it answers each playbook's
+            jurisdiction question and hides playbooks that do not apply there.
+    """
+
+    def __init__(self, library: PlaybookLibrary, router: Router, *, jurisdiction: str | None = None) -> None:
         self.library = library
         self.router = router
+        self.jurisdiction = jurisdiction
 
     # -- entry point ---------------------------------------------------------------
     def decide(self, state: ConversationState, event: Event) -> Decision:
+        if state.jurisdiction != self.jurisdiction:
+            state = state.evolve(jurisdiction=self.jurisdiction)
         if isinstance(event, ButtonPressed):
             return self._on_button(state, event.payload)
         if isinstance(event, Command):
@@ -69,7 +79,8 @@ class Engine:
     def _route(self, state: ConversationState, text: str) -> Decision:
         lang = self.router.detect_language(text) or state.lang
         state = state.evolve(lang=lang)
-        matches = self.router.rank(text)
+        available = set(self.library.ids_for(self.jurisdiction))
+        matches = [m for m in self.router.rank(text) if m.playbook in available]
         chosen = self.router.pick(matches)
         if chosen:
             return self._start(state, chosen, replace=False)
@@ -126,7 +137,7 @@ class Engine:
     def _answer(self, state: ConversationState, arg: str) -> Decision:
         playbook = self.library.get(state.playbook)
         question_id, _, option_id = arg.partition("=")
-        pending = paths.next_question(playbook, state.answers) if playbook else None
+        pending = paths.next_question(playbook, state.effective_answers()) if playbook else None
         if pending is None or pending.id != question_id or option_id not in {o.id for o in pending.options}:
             return _remark(state, texts.stale_button(state.lang))
         answers = {**state.answers, question_id: option_id}
@@ -142,7 +153,7 @@ class Engine:
 
     # -- helpers -------------------------------------------------------------------
     def _start(self, state: ConversationState, playbook_id: str, *, replace: bool) -> Decision:
-        if self.library.get(playbook_id) is None:
+        if playbook_id not in self.library.ids_for(self.jurisdiction):
             return _remark(state, texts.protocol_unavailable(state.lang))
         new = state.evolve(view=View.QUESTION, playbook=playbook_id, answers={}, suggestions=())
         return self._show(new, replace=replace)

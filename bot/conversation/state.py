@@ -25,11 +25,23 @@ class ConversationState:
     button carrying an older version is recognised as stale."""
 
     lang: str = "nl"
+    jurisdiction: str | None = None
+    """``nl`` or ``vl`` from the school directory; then the jurisdiction question is
+    answered for the user and never asked."""
     view: View = View.MENU
     playbook: str | None = None
     answers: dict[str, str] = field(default_factory=dict)
     suggestions: tuple[str, ...] = ()
     version: int = 0
+
+    def effective_answers(self) -> dict[str, str]:
+        """The user's answers plus what the school directory answers for them."""
+        if self.jurisdiction:
+            return {"jurisdiction": self.jurisdiction, **self.answers}
+        return dict(self.answers)
+
+    def known_jurisdiction(self) -> str | None:
+        return self.jurisdiction or self.answers.get("jurisdiction")
 
     def evolve(self, **changes: Any) -> ConversationState:
         return replace(self, **changes)
@@ -45,6 +57,7 @@ class ConversationState:
         try:
             return cls(
                 lang="en" if data.get("lang") == "en" else "nl",
+                jurisdiction=data.get("jurisdiction") if data.get("jurisdiction") in ("nl", "vl") else None,
                 view=View(data.get("view", "menu")),
                 playbook=data.get("playbook") or None,
                 answers={str(k): str(v) for k, v in (data.get("answers") or {}).items()},

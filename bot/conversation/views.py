@@ -6,13 +6,30 @@ module decides *what it looks like*, the adapters decide *how it is drawn*.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot import texts
 from bot.conversation import payloads
 from bot.conversation.state import ConversationState, View
 from bot.messages import Button, ButtonStyle, Field, Reply, Section, Tone
 from bot.playbooks import paths
 from bot.playbooks.library import PlaybookLibrary
-from bot.playbooks.schema import Condition, Playbook, Step
+from bot.playbooks.schema import Condition, Playbook, Step, Text
+
+
+@dataclass(frozen=True)
+class Locale:
+    """Language and (when known) jurisdiction: which variant of a text to show."""
+
+    lang: str
+    jurisdiction: str | None = None
+
+    def t(self, text: Text) -> str:
+        return text.get(self.lang, self.jurisdiction)
+
+
+def _locale(state: ConversationState) -> Locale:
+    return Locale(state.lang, state.known_jurisdiction())
 
 
 def _nav(state: ConversationState, *, back: bool, steps_toggle: str | None) -> tuple[Button, ...]:
@@ -33,66 +50,68 @@ def _nav(state: ConversationState, *, back: bool, steps_toggle: str | None) -> t
 
 
 def menu(state: ConversationState, library: PlaybookLibrary, *, intro: str | None = None) -> Reply:
-    lang = state.lang
+    loc = _locale(state)
     choices = tuple(
-        Button(payloads.encode(state.version, "pick", playbook.id), playbook.title.get(lang))
-        for playbook in library
+        Button(payloads.encode(state.version, "pick", playbook.id), loc.t(playbook.title))
+        for playbook in library.for_jurisdiction(state.jurisdiction)
     )
-    body = intro or texts.menu_intro(lang)
+    body = intro or texts.menu_intro(loc.lang)
     if not choices:
-        body = texts.no_playbooks(lang)
-    other = "en" if lang == "nl" else "nl"
-    actions = (Button(payloads.encode(state.version, "lang", other), texts.other_language(lang)),)
-    return Reply(texts.menu_title(lang), (Section(body),), choices, actions, lang=lang)
+        body = texts.no_playbooks(loc.lang)
+    other = "en" if loc.lang == "nl" else "nl"
+    actions = (Button(payloads.encode(state.version, "lang", other), texts.other_language(loc.lang)),)
+    return Reply(texts.menu_title(loc.lang), (Section(body),), choices, actions, lang=loc.lang)
 
 
 def suggestions(state: ConversationState, library: PlaybookLibrary) -> Reply:
-    lang = state.lang
+    loc = _locale(state)
     choices = []
-    sections = []
+    lines = []
     for playbook_id in state.suggestions:
         playbook = library.get(playbook_id)
         if playbook:
-            choices.append(Button(payloads.encode(state.version, "pick", playbook.id), playbook.title.get(lang)))
-            sections.append(f"- **{playbook.title.get(lang)}**: {playbook.summary.get(lang)}")
-    body = texts.suggest_intro(lang) + "\n\n" + "\n".join(sections)
+            choices.append(Button(payloads.encode(state.version, "pick", playbook.id), loc.t(playbook.title)))
+            lines.append(f"- **{loc.t(playbook.title)}**: {loc.t(playbook.summary)}")
+    body = texts.suggest_intro(loc.lang) + "\n\n" + "\n".join(lines)
     nav = _nav(state, back=False, steps_toggle=None)
-    return Reply(texts.suggest_intro(lang), (Section(body),), tuple(choices), nav, lang=lang)
+    return Reply(texts.suggest_intro(loc.lang), (Section(body),), tuple(choices), nav, lang=loc.lang)
 
 
-def _do_now(playbook: Playbook, lang: str) -> Section:
-    return Section(playbook.do_now.get(lang), title=texts.do_now_title(lang), tone=Tone.WARNING)
-
-
-def _notices(playbook: Playbook, state: ConversationState) -> list[Section]:
-    """Notices of chosen options, most recent first: they are urgent by design."""
-    out = []
+def _opening(playbook: Playbook, state: ConversationState) -> list[Section]:
+    """Acute danger first (before the first answer only), then the notices of chosen
+    options (most recent first: urgent by design), then the playbook's do-now block."""
+    loc = _locale(state)
+    sections = []
+    if not state.answers:
+        sections.append(Section(texts.acute_danger(loc.lang), tone=Tone.DANGER))
     for question_id, option_id in reversed(state.answers.items()):
         question = playbook.question(question_id)
         option = next((o for o in question.options if o.id == option_id), None) if question else None
         if option and option.notice:
-            out.append(Section(option.notice.get(state.lang), tone=Tone.DANGER))
-    return out
+            sections.append(Section(loc.t(option.notice), tone=Tone.DANGER))
+    sections.append(Section(loc.t(playbook.do_now), title=texts.do_now_title(loc.lang), tone=Tone.WARNING))
+    return sections
 
 
 def question(state: ConversationState, playbook: Playbook) -> Reply:
-    lang = state.lang
-    current = paths.next_question(playbook, state.answers)
+    loc = _locale(state)
+    answers = state.effective_answers()
+    current = paths.next_question(playbook, answers)
     assert current is not None, "question view without a pending question"
-    asked = paths.possible_questions(playbook, state.answers)
-    number = next(i for i, q in enumerate(asked, 1) if q.id == current.id)
-    body = f"**{current.ask.get(lang)}**"
+    possible = [q for q in paths.possible_questions(playbook, answers) if q.id not in answers or q.id in state.answers]
+    number = next(i for i, q in enumerate(possible, 1) if q.id == current.id)
+    body = f"**{loc.t(current.ask)}**"
     if current.help:
-        body += "\n\n" + current.help.get(lang)
-    sections = [*_notices(playbook, state), _do_now(playbook, lang),
-                Section(body, title=texts.question_progress(lang, number, len(asked)))]
+        body += "\n\n" + loc.t(current.help)
+    sections = [*_opening(playbook, state),
+                Section(body, title=texts.question_progress(loc.lang, number, len(possible)))]
     choices = tuple(
-        Button(payloads.encode(state.version, "ans", f"{current.id}={option.id}"), option.label.get(lang))
+        Button(payloads.encode(state.version, "ans", f"{current.id}={option.id}"), loc.t(option.label))
         for option in current.options
     )
     return Reply(
-        playbook.title.get(lang), tuple(sections), choices,
-        _nav(state, back=bool(state.answers), steps_toggle="all"), lang=lang,
+        loc.t(playbook.title), tuple(sections), choices,
+        _nav(state, back=bool(state.answers), steps_toggle="all"), lang=loc.lang,
     )
 
 
@@ -101,8 +120,9 @@ def _needs_attention_now(step: Step) -> bool:
     return "any-staff" in step.actor or bool(step.escalate and step.escalate.urgent)
 
 
-def _step_section(number: int, step: Step, lang: str, *, condition: str = "", collapsed: bool = False) -> Section:
-    body = step.text.get(lang)
+def _step_section(number: int, step: Step, loc: Locale, *, condition: str = "", collapsed: bool = False) -> Section:
+    lang = loc.lang
+    body = loc.t(step.text)
     if step.escalate:
         body += "\n\n" + texts.escalate_to(lang, texts.roles_list(step.escalate.roles, lang), step.escalate.urgent)
     if step.briefing:
@@ -112,7 +132,7 @@ def _step_section(number: int, step: Step, lang: str, *, condition: str = "", co
         footnote = f"{condition} · {footnote}"
     return Section(
         body,
-        title=f"{number}. {step.title.get(lang)}",
+        title=f"{number}. {loc.t(step.title)}",
         fields=(Field(texts.who(lang), texts.roles_list(step.actor, lang)),),
         footnote=footnote,
         tone=Tone.INFO if step.escalate and step.escalate.urgent else Tone.NORMAL,
@@ -121,16 +141,18 @@ def _step_section(number: int, step: Step, lang: str, *, condition: str = "", co
 
 
 def _answer_fields(playbook: Playbook, state: ConversationState) -> tuple[Field, ...]:
+    loc = _locale(state)
     fields = []
-    for question_id, option_id in state.answers.items():
+    for question_id, option_id in state.answers.items():  # only what the user chose
         q = playbook.question(question_id)
         option = next((o for o in q.options if o.id == option_id), None) if q else None
         if q and option:
-            fields.append(Field(q.ask.get(state.lang), option.label.get(state.lang)))
+            fields.append(Field(loc.t(q.ask), loc.t(option.label)))
     return tuple(fields)
 
 
 def _related_buttons(state: ConversationState, steps: list[Step], library: PlaybookLibrary) -> tuple[Button, ...]:
+    loc = _locale(state)
     seen: list[str] = []
     for step in steps:
         seen.extend(link for link in step.related if link not in seen)
@@ -138,59 +160,67 @@ def _related_buttons(state: ConversationState, steps: list[Step], library: Playb
     for link in seen:
         target = library.get(link)
         if target:
-            label = texts.related_label(state.lang, target.title.get(state.lang))
+            label = texts.related_label(loc.lang, loc.t(target.title))
             buttons.append(Button(payloads.encode(state.version, "related", link), label, ButtonStyle.PRIMARY))
     return tuple(buttons)
 
 
 def steps(state: ConversationState, playbook: Playbook, library: PlaybookLibrary) -> Reply:
-    lang = state.lang
-    chosen = paths.applicable_steps(playbook, state.answers)
-    sections = [*_notices(playbook, state), _do_now(playbook, lang)]
+    loc = _locale(state)
+    chosen = paths.applicable_steps(playbook, state.effective_answers())
+    sections = _opening(playbook, state)
     answer_fields = _answer_fields(playbook, state)
     if answer_fields:
-        sections.append(Section(title=texts.your_answers(lang), fields=answer_fields))
+        sections.append(Section(title=texts.your_answers(loc.lang), fields=answer_fields))
     sections.extend(
-        _step_section(n, step, lang, collapsed=not _needs_attention_now(step)) for n, step in enumerate(chosen, 1)
+        _step_section(n, step, loc, collapsed=not _needs_attention_now(step)) for n, step in enumerate(chosen, 1)
     )
     return Reply(
-        f"{playbook.title.get(lang)} — {texts.steps_title(lang)}",
+        f"{loc.t(playbook.title)} — {texts.steps_title(loc.lang)}",
         tuple(sections),
         _related_buttons(state, chosen, library),
-        _nav(state, back=bool(playbook.questions), steps_toggle="all"),
-        lang=lang,
+        _nav(state, back=bool(state.answers), steps_toggle="all"),
+        lang=loc.lang,
     )
 
 
-def describe_condition(playbook: Playbook, condition: Condition | None, lang: str) -> str:
+def describe_condition(playbook: Playbook, condition: Condition | None, loc: Locale) -> str:
     if not condition:
-        return texts.always_applies(lang)
+        return texts.always_applies(loc.lang)
     parts = []
     for question_id, option_ids in condition.items():
         q = playbook.question(question_id)
         if q is None:
             continue
-        labels = [o.label.get(lang) for o in q.options if o.id in option_ids]
-        parts.append(f"{q.ask.get(lang)} → {f' {texts.or_word(lang)} '.join(labels)}")
-    return texts.applies_when(lang, "; ".join(parts))
+        labels = [loc.t(o.label) for o in q.options if o.id in option_ids]
+        parts.append(f"{loc.t(q.ask)} → {f' {texts.or_word(loc.lang)} '.join(labels)}")
+    return texts.applies_when(loc.lang, "; ".join(parts))
 
 
 def all_steps(state: ConversationState, playbook: Playbook, library: PlaybookLibrary) -> Reply:
-    lang = state.lang
-    sections = [_do_now(playbook, lang)]
+    loc = _locale(state)
+    sections = [Section(loc.t(playbook.do_now), title=texts.do_now_title(loc.lang), tone=Tone.WARNING)]
+    shown = [s for s in playbook.steps if _possible_for(playbook, s, state)]
     sections.extend(
-        _step_section(n, step, lang, condition=describe_condition(playbook, step.when, lang), collapsed=True)
-        for n, step in enumerate(playbook.steps, 1)
+        _step_section(n, step, loc, condition=describe_condition(playbook, step.when, loc), collapsed=True)
+        for n, step in enumerate(shown, 1)
     )
-    toggle = "steps" if paths.next_question(playbook, state.answers) is None else None
+    toggle = "steps" if paths.next_question(playbook, state.effective_answers()) is None else None
     nav = _nav(state, back=False, steps_toggle=toggle)
     if toggle is None and playbook.questions:
         # Triage not finished: offer to continue it.
-        nav = (Button(payloads.encode(state.version, "steps"), texts.back(lang)), *nav)
+        nav = (Button(payloads.encode(state.version, "steps"), texts.back(loc.lang)), *nav)
     return Reply(
-        f"{playbook.title.get(lang)} — {texts.all_steps_title(lang)}",
-        tuple(sections), _related_buttons(state, list(playbook.steps), library), nav, lang=lang,
+        f"{loc.t(playbook.title)} — {texts.all_steps_title(loc.lang)}",
+        tuple(sections), _related_buttons(state, shown, library), nav, lang=loc.lang,
     )
+
+
+def _possible_for(playbook: Playbook, step: Step, state: ConversationState) -> bool:
+    """In "all steps", leave out steps for the other jurisdiction once it is known."""
+    allowed = (step.when or {}).get("jurisdiction")
+    known = state.known_jurisdiction()
+    return known is None or allowed is None or known in allowed
 
 
 def render(state: ConversationState, library: PlaybookLibrary) -> Reply:
@@ -202,6 +232,6 @@ def render(state: ConversationState, library: PlaybookLibrary) -> Reply:
         return menu(state, library)
     if state.view is View.ALL_STEPS:
         return all_steps(state, playbook, library)
-    if paths.next_question(playbook, state.answers) is not None:
+    if paths.next_question(playbook, state.effective_answers()) is not None:
         return question(state, playbook)
     return steps(state, playbook, library)

@@ -31,6 +31,13 @@ class PlaybookLibrary:
     def ids(self) -> list[str]:
         return list(self._by_id)
 
+    def for_jurisdiction(self, jurisdiction: str | None) -> list[Playbook]:
+        """The playbooks that apply in ``nl`` or ``vl`` (all when it is not known)."""
+        return [p for p in self._by_id.values() if jurisdiction is None or jurisdiction in p.jurisdiction]
+
+    def ids_for(self, jurisdiction: str | None) -> list[str]:
+        return [p.id for p in self.for_jurisdiction(jurisdiction)]
+
 
 def _concepts_prefix(directory: Path) -> str:
     return f"{directory / CONCEPTS_FILE}:"

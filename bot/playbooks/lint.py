@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.directory import SchoolDirectory, load_directory
-from bot.playbooks import paths, schema
+from bot.playbooks import contacts, paths, schema
 from bot.playbooks.loader import LoadedPlaybook, load_playbooks
 from bot.yamlmarks import MarkedDocument
 
@@ -30,7 +30,22 @@ def lint_paths(playbook_paths: list[Path], directory_path: Path | None = None) -
     result = load_playbooks(playbook_paths)
     problems.extend(result.problems)
     problems.extend(lint_library(result.playbooks, directory, concepts=set(result.concepts)))
-    return problems
+    contact_list, contact_problems = contacts.load_contacts(playbook_paths)
+    problems.extend(contact_problems)
+    for item in result.playbooks:
+        problems.extend(lint_contacts(item, contact_list))
+    return list(dict.fromkeys(problems))  # a broken module is reported once, not per playbook
+
+
+def lint_contacts(item: LoadedPlaybook, contact_list: contacts.ContactList | None) -> list[str]:
+    """Phone numbers and web addresses that are not on the verified list (safety rule 5)."""
+    problems = []
+    for path, text in contacts.texts_of(item.playbook):
+        for variant in contacts.variants(text):
+            for found in contacts.unverified(variant, contact_list):
+                problems.append(f"{item.doc.where(path)}: '{found}' is not a verified phone number or web address "
+                                f"(only those in {contacts.CONTACTS_FILE} may be used)")
+    return list(dict.fromkeys(problems))
 
 
 def lint_library(
@@ -73,6 +88,9 @@ def lint_playbook(
     _duplicates(playbook, report)
     earlier: dict[str, set[str]] = {}
     for qi, question in enumerate(playbook.questions):
+        if question.id == schema.JURISDICTION_QUESTION and {o.id for o in question.options} != {"nl", "vl"}:
+            report(("questions", qi), "the jurisdiction question must have exactly the options nl and vl "
+                                      "(the school directory answers it)")
         _check_condition(question.when, earlier, ("questions", qi, "when"), report,
                          what=f"question '{question.id}'", earlier_only=True)
         earlier[question.id] = {option.id for option in question.options}

@@ -6,15 +6,15 @@ the bot can start with the playbooks that are valid and the linter can print the
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from bot.playbooks import schema
-from bot.yamlmarks import MarkedDocument, format_path, load_marked
+from bot.playbooks.modules import ModuleSet, expand_includes, load_modules
+from bot.playbooks.problems import validation_problems
+from bot.yamlmarks import MarkedDocument, load_marked
 
 #: The order the menu shows; playbooks not listed here follow alphabetically.
 CANONICAL_ORDER = (
@@ -31,23 +31,6 @@ CANONICAL_ORDER = (
 )
 
 
-def _all_keys(models: list[type[BaseModel]]) -> set[str]:
-    return {name for model in models for name in model.model_fields}
-
-
-_KNOWN_KEYS = _all_keys(
-    [schema.Playbook, schema.Question, schema.Option, schema.Step, schema.Escalation, schema.Briefing,
-     schema.Text, schema.TextList]
-)
-
-
-_PATTERN_NAMES = {
-    schema.SLUG_PATTERN: "a valid id (lowercase letters, digits and '-')",
-    schema.DURATION_PATTERN: "a duration like 15m, 2h or 1d",
-    schema.CLOCK_PATTERN: "a time like 08:00",
-}
-
-
 @dataclass
 class LoadedPlaybook:
     playbook: schema.Playbook
@@ -61,48 +44,14 @@ class LoadResult:
     concepts: dict[str, schema.TextList] = field(default_factory=dict)
 
 
-def validation_problems(doc: MarkedDocument, error: ValidationError) -> list[str]:
-    """Turn pydantic's errors into friendly ``file:line: path: message`` lines."""
-    errors = [(tuple(p for p in item["loc"] if isinstance(p, int | str)), item) for item in error.errors()]
-    # A misspelt key also makes the real one "missing"; the unknown-key line says it all.
-    misspelt = {
-        (loc[:-1], hint)
-        for loc, item in errors
-        if item["type"] == "extra_forbidden"
-        for hint in difflib.get_close_matches(str(loc[-1]), sorted(_KNOWN_KEYS), n=1)
-    }
-    return [
-        f"{doc.where(loc)}: {_describe(loc, item)}"
-        for loc, item in errors
-        if not (item["type"] == "missing" and (loc[:-1], loc[-1]) in misspelt)
-    ]
-
-
-def _describe(loc: tuple[str | int, ...], item: Any) -> str:
-    where = format_path(loc)
-    kind = item["type"]
-    last = loc[-1] if loc else ""
-    if kind == "missing" and last in schema.LANGS:
-        parent = format_path(loc[:-1])
-        return f"{parent}: missing translation '{last}' (every user-facing text needs nl and en)"
-    if kind == "missing":
-        return f"{where}: required field '{last}' is missing"
-    if kind == "extra_forbidden":
-        hint = difflib.get_close_matches(str(last), sorted(_KNOWN_KEYS), n=1)
-        suffix = f" (did you mean '{hint[0]}'?)" if hint else ""
-        return f"{where}: unknown key '{last}'{suffix}"
-    if kind == "string_pattern_mismatch":
-        expected = _PATTERN_NAMES.get(item.get("ctx", {}).get("pattern", ""), "the expected format")
-        return f"{where}: '{item['input']}' is not {expected}"
-    message = str(item["msg"]).removeprefix("Value error, ")
-    return f"{where}: {message}"
-
-
-def parse_playbook(doc: MarkedDocument) -> tuple[schema.Playbook | None, list[str]]:
+def parse_playbook(doc: MarkedDocument, modules: ModuleSet | None = None) -> tuple[schema.Playbook | None, list[str]]:
     if doc.problems:
         return None, list(doc.problems)
     if not isinstance(doc.data, dict):
         return None, [f"{doc.file}:1: a playbook must be a mapping with id, title, steps, ..."]
+    include_problems = expand_includes(doc, modules or ModuleSet())
+    if include_problems:
+        return None, include_problems
     try:
         return schema.Playbook.model_validate(doc.data), []
     except ValidationError as exc:
@@ -158,9 +107,11 @@ def load_playbooks(paths: list[Path]) -> LoadResult:
     """Load and validate each file; file-level checks only (see ``lint`` for the rest)."""
     result = LoadResult()
     result.concepts, result.problems = load_concepts(paths)
+    modules, module_problems = load_modules(paths)
+    result.problems.extend(module_problems)
     for path in playbook_files(paths):
         doc = load_marked(path)
-        playbook, problems = parse_playbook(doc)
+        playbook, problems = parse_playbook(doc, modules)
         result.problems.extend(problems)
         if playbook is None:
             continue

@@ -45,6 +45,11 @@ def applicable_steps(playbook: Playbook, answers: Answers) -> list[Step]:
 
 def all_paths(playbook: Playbook, limit: int = 20_000) -> Iterator[dict[str, str]]:
     """Every complete answer path, depth first. ``limit`` guards against explosions."""
+    return all_paths_from(playbook, {}, limit=limit)
+
+
+def all_paths_from(playbook: Playbook, preset: Answers, *, limit: int = 20_000) -> Iterator[dict[str, str]]:
+    """Every complete path that starts from ``preset`` answers (e.g. the jurisdiction)."""
     count = 0
 
     def walk(answers: dict[str, str]) -> Iterator[dict[str, str]]:
@@ -61,4 +66,4 @@ def all_paths(playbook: Playbook, limit: int = 20_000) -> Iterator[dict[str, str
             yield from walk(answers)
             del answers[question.id]
 
-    yield from walk({})
+    yield from walk(dict(preset))

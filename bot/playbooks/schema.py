@@ -29,6 +29,12 @@ MAX_CONFLICT = 15
 #: Actors that are not roles in the school directory.
 PSEUDO_ACTORS = frozenset({"any-staff", "team"})
 
+#: The reserved question a school directory answers: options exactly ``nl`` and ``vl``.
+JURISDICTION_QUESTION = "jurisdiction"
+
+#: Incident types of the inventory (``shared/domain/inventory.yaml``), for coverage.
+IncidentType = Literal["BEELD", "RODDEL", "PEST", "HACK", "AFPERS", "STAFF", "MEME", "ALG"]
+
 #: Things a team briefing may never contain (safety rule 4 in DESIGN.md).
 BriefingExclusion = Literal[
     "victim-identity", "images", "suspect-names", "reporter-text", "suspicion-details"
@@ -45,16 +51,27 @@ def _non_empty(value: str) -> str:
     return value.strip()
 
 
-class Text(_Model):
-    """A user-facing text in both languages; both are required."""
-
+class _Bilingual(_Model):
     nl: str
     en: str
 
     _check = field_validator("nl", "en")(_non_empty)
 
-    def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.nl
+
+class Text(_Bilingual):
+    """A user-facing text in both languages; both are required.
+
+    ``vl`` optionally replaces the text for schools in Flanders (the school directory's
+    ``jurisdiction: vl``), so that Flemish staff get their own organisations and no Dutch
+    legal duty presented as theirs. Without a known jurisdiction the main text is shown,
+    so it must be right (or clearly labelled) for both.
+    """
+
+    vl: _Bilingual | None = None
+
+    def get(self, lang: str, jurisdiction: str | None = None) -> str:
+        source: _Bilingual = self.vl if jurisdiction == "vl" and self.vl else self
+        return source.en if lang == "en" else source.nl
 
 
 class TextList(_Model):
@@ -112,18 +129,20 @@ class Step(_Model):
     """Other playbooks worth opening from this step (rendered as buttons)."""
     sources: Annotated[list[str], Field(min_length=1)]
 
-    @field_validator("sources")
-    @classmethod
-    def _sources_well_formed(cls, sources: list[str]) -> list[str]:
-        for source in sources:
-            match = SOURCE_PATTERN.match(source)
-            if not match:
-                raise ValueError(f"malformed source id '{source}' (expected S-001..S-162 or C-01..C-15)")
-            number = int(match.group(2) or match.group(3))
-            limit = MAX_INVENTORY_ITEM if match.group(2) else MAX_CONFLICT
-            if not 1 <= number <= limit:
-                raise ValueError(f"source id '{source}' is not in the inventory")
-        return sources
+    _sources = field_validator("sources")(lambda sources: check_sources(sources))
+
+
+def check_sources(sources: list[str]) -> list[str]:
+    """Source ids must be inventory items S-001..S-162 or conflicts C-01..C-15."""
+    for source in sources:
+        match = SOURCE_PATTERN.match(source)
+        if not match:
+            raise ValueError(f"malformed source id '{source}' (expected S-001..S-162 or C-01..C-15)")
+        number = int(match.group(2) or match.group(3))
+        limit = MAX_INVENTORY_ITEM if match.group(2) else MAX_CONFLICT
+        if not 1 <= number <= limit:
+            raise ValueError(f"source id '{source}' is not in the inventory")
+    return sources
 
 
 class Briefing(_Model):
@@ -142,6 +161,9 @@ class Playbook(_Model):
     title: Text
     summary: Text
     jurisdiction: Annotated[list[Jurisdiction], Field(min_length=1)]
+    incident_types: Annotated[list[IncidentType], Field(min_length=1)]
+    """Inventory incident types this playbook covers; its steps must cite every
+    mandatory inventory item of these types (checked by the coverage test)."""
     triggers: TextList
     trigger_concepts: list[Annotated[list[Slug], Field(min_length=2, max_length=5)]] = []
     """Combinations of concepts (from ``_concepts.yaml``) that together point to this

@@ -67,3 +67,18 @@ async def test_terminal_chat(tmp_path: Path) -> None:
     out = stdout.getvalue()
     assert "Doe nu" in out and "[1]" in out
     assert "Kies een nummer van 1 tot" in out  # 99 is not a button
+
+
+def test_show_renders_a_playbook_as_markdown() -> None:
+    result = cli("show", "naaktbeeld-sexting", "--lang", "en", "--jurisdiction", "nl")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("# A nude or sexual image of a pupil is being shared\n")
+    for heading in ("## Do now", "## Triage questions", "## Steps", "## Team briefing", "## All answer paths"):
+        assert heading in out
+    assert "**Who:**" in out and "**Sources:**" in out and "S-073" in out
+
+
+def test_show_unknown_playbook_exits_1() -> None:
+    result = cli("show", "no-such-protocol")
+    assert result.returncode == 1 and "available:" in result.stderr

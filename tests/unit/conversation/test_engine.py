@@ -20,8 +20,9 @@ def chat(tmp_path: Path) -> Chat:
 def test_first_answer_carries_do_now_and_first_question(chat: Chat) -> None:
     reply = chat.say("er is een voorbeeldwoord gebeurd")
     assert reply.text == "Voorbeeld"
-    assert reply.sections[0].title == "Doe nu" and reply.sections[0].tone is Tone.WARNING
-    assert "Doe dit nu." in reply.sections[0].text
+    assert "**112**" in reply.sections[0].text and reply.sections[0].tone is Tone.DANGER  # acute danger first
+    assert reply.sections[1].title == "Doe nu" and reply.sections[1].tone is Tone.WARNING
+    assert "Doe dit nu." in reply.sections[1].text
     assert "Jonger dan 18?" in body(reply)
     assert [b.label for b in reply.choices] == ["Ja", "Nee"]
     assert not reply.replace
@@ -46,6 +47,8 @@ def test_do_now_stays_visible_on_every_question_and_on_the_steps(chat: Chat) -> 
     replies = [chat.say("voorbeeldwoord"), chat.press("Ja"), chat.press("Weinig")]
     for reply in replies:
         assert any(s.title == "Doe nu" for s in reply.sections)
+    # The acute-danger notice leads the first answer only; later views stay short.
+    assert [("112" in r.sections[0].text) for r in replies] == [True, False, False]
 
 
 def test_button_pressed_twice_acts_once(chat: Chat) -> None:

@@ -37,6 +37,7 @@ steps:
     escalate: {roles: [directie], ack_within: 15m, urgent: true}
     briefing: true
     sources: [S-137]
+incident_types: [ALG]
 """
 
 

@@ -190,3 +190,99 @@ def test_concept_lexicon_problems_have_lines(tmp_path: Path) -> None:
     (tmp_path / "_concepts.yaml").write_text("staff:\n  nl: [leraar]\n  eng: [teacher]\n", encoding="utf-8")
     problems = lint_text(tmp_path, VALID)
     assert "_concepts.yaml:3: staff.eng: unknown key 'eng' (did you mean 'en'?)" in problems
+
+
+MODULES = """\
+platform-melden:
+  title: {nl: "Meld bij het platform", en: "Report to the platform"}
+  actor: [mentor]
+  text: {nl: "Meld het.", en: "Report it."}
+  sources: [S-007]
+"""
+
+WITH_INCLUDE = VALID.replace(
+    "  - id: minor-many\n",
+    "  - include: platform-melden\n    when: {minor: [\"no\"]}\n  - id: minor-many\n",
+)
+
+
+def test_included_module_becomes_a_step_with_overrides(tmp_path: Path) -> None:
+    from bot.playbooks.library import load_library
+
+    (tmp_path / "_modules.yaml").write_text(MODULES, encoding="utf-8")
+    (tmp_path / "sample.yaml").write_text(WITH_INCLUDE, encoding="utf-8")
+    library, problems = load_library(tmp_path)
+    assert problems == []
+    playbook = library.get("sample")
+    assert playbook is not None
+    step = playbook.step("platform-melden")
+    assert step is not None and step.when == {"minor": ["no"]} and step.sources == ["S-007"]
+    assert step.text.nl == "Meld het."
+
+
+def test_unknown_module(tmp_path: Path) -> None:
+    (tmp_path / "_modules.yaml").write_text(MODULES, encoding="utf-8")
+    text = WITH_INCLUDE.replace("include: platform-melden", "include: platform-meldne")
+    assert lint_text(tmp_path, text) == [
+        "sample.yaml:29: unknown module 'platform-meldne' (modules in _modules.yaml: platform-melden)"
+    ]
+
+
+def test_problem_inside_a_module_points_to_the_module_file(tmp_path: Path) -> None:
+    (tmp_path / "_modules.yaml").write_text(MODULES.replace("sources: [S-007]", "sources: [S-7]"), encoding="utf-8")
+    problems = lint_text(tmp_path, WITH_INCLUDE)
+    assert problems == [
+        "_modules.yaml:5: platform-melden.sources: malformed source id 'S-7' (expected S-001..S-162 or C-01..C-15)",
+        "sample.yaml:29: module 'platform-melden' has problems; see _modules.yaml",
+    ]
+
+
+def test_only_some_keys_may_be_set_next_to_include(tmp_path: Path) -> None:
+    (tmp_path / "_modules.yaml").write_text(MODULES, encoding="utf-8")
+    text = WITH_INCLUDE.replace('    when: {minor: ["no"]}\n', '    when: {minor: ["no"]}\n    text: {nl: a, en: b}\n')
+    problems = lint_text(tmp_path, text)
+    assert problems == ["sample.yaml:31: 'text' cannot be set next to include; a playbook may set actor, briefing, "
+                        "escalate, id, related, when"]
+
+
+def test_module_errors_in_an_including_playbook_point_to_the_module(tmp_path: Path) -> None:
+    (tmp_path / "_modules.yaml").write_text(MODULES, encoding="utf-8")
+    text = WITH_INCLUDE.replace('    when: {minor: ["no"]}\n', '    when: {minor: ["no"]}\n    actor: [nobody-role]\n')
+    problems = lint_text(tmp_path, text, school=SCHOOL.replace("vertrouwenspersoon: {", "mentor: {}\n  "
+                                                                  "directie: {}\n  vertrouwenspersoon: {"))
+    assert problems == ["sample.yaml:31: role 'nobody-role' is not in the school directory"]
+
+
+CONTACTS = """\
+phones:
+  - {number: "0900-8844", use: Politie, jurisdiction: [nl]}
+  - {number: "116 000", use: Child Focus, jurisdiction: [vl]}
+web:
+  - {address: helpwanted.nl, use: HelpWanted, jurisdiction: [nl]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("Bel 0900-8844 of 116 000, zie helpwanted.nl en www.helpwanted.nl.", None),
+        ("Het kost 500 euro; leerlingen van 16 jaar; sinds 2018; 15 minuten.", None),
+        ("Bel 113 voor hulp.", "'113' is not a verified phone number"),
+        ("Bel 0900-8845.", "'0900-8845' is not a verified phone number"),
+        ("Kijk op https://www.stoppestennu.nl/hulp.", "'https://www.stoppestennu.nl' is not a verified"),
+    ],
+)
+def test_only_verified_numbers_and_addresses(tmp_path: Path, text: str, problem: str | None) -> None:
+    (tmp_path / "_contacts.yaml").write_text(CONTACTS, encoding="utf-8")
+    step_text = with_replacement('text: {nl: "Breed.", en: "Wide."}', f'text: {{nl: "{text}", en: "x"}}')
+    problems = lint_text(tmp_path, step_text)
+    if problem is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problems[0].startswith(f"sample.yaml:33: {problem}"), problems
+
+
+def test_jurisdiction_question_must_offer_nl_and_vl(tmp_path: Path) -> None:
+    text = with_replacement("  - id: minor\n", "  - id: jurisdiction\n").replace("{minor:", "{jurisdiction:")
+    problems = lint_text(tmp_path, text)
+    assert "sample.yaml:8: the jurisdiction question must have exactly the options nl and vl" in problems[0]
