@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from bot.conversation.router import Router  # noqa: E402
 from bot.playbooks.library import load_library  # noqa: E402
 
-DEFAULT_SETS = [ROOT / "tests/data/dev_questions.yaml"]
+DEFAULT_SETS = [ROOT / "tests/data/dev_questions.yaml", ROOT / "tests/data/extra_questions.yaml"]
 OUT_OF_SCOPE = ROOT / "tests/data/out_of_scope.yaml"
 
 
