@@ -13,15 +13,17 @@ import pytest
 
 from bot.playbooks import contacts
 from tests.conftest import PLAYBOOKS
-from tests.safety.walk import Walk, every_walk, library, reply_text, section_texts, sentences, walks
+from tests.safety.walk import Walk, every_walk, library, reply_text, sentences, shown_sections, walks
 
 SEXUAL_IMAGE_PLAYBOOKS = ("naaktbeeld-sexting", "sextortion-chantage")
 
 NEGATION = re.compile(r"\b(niet|geen|nooit|niets|nergens|zonder|not|never|no|nothing|nowhere|don't|neither|nor|"
                       r"without)\b", re.IGNORECASE)
 #: Ways of keeping an image "as evidence" (C-01).
-KEEPING = re.compile(r"screenshot|schermafbeelding|\busb\b|\bprint|uitprint|opslaan|\bsla\b.*\bop\b|bewaar|"
-                     r"kopie|kopieer|\bsave|\bstore|\bcopy|\bcopies\b|"
+KEEPING = re.compile(r"maak(t)? (een |geen )?(screenshot|schermafbeelding)|(screenshot|schermafbeelding)s? "
+                     r"(maken|nemen|met|van (het|de|dat|die|een))|neem (een )?screenshot|take (a )?screenshots?|"
+                     r"screenshots? (it|them|the|with|of (it|the|this|that))|\busb\b|\bprint|uitprint|opslaan|"
+                     r"\bsla\b.*\bop\b|bewaar|kopie|kopieer|\bsave|\bstore|\bcopy|\bcopies\b|"
                      r"\bkeep (the |a )?(image|photo|picture|video|material|messages?|screenshots?|chat)|"
                      r"\bkeep (it|them) as evidence", re.IGNORECASE)
 NON_SEXUAL = re.compile(r"niet-seksueel|niet seksueel|non-sexual|not sexual", re.IGNORECASE)
@@ -65,15 +67,13 @@ def test_no_path_advises_keeping_a_sexual_image_of_a_minor() -> None:
     """In the sexual-image playbooks every sentence about keeping material is a prohibition;
     elsewhere, advice to document material must be scoped to non-sexual material (C-01)."""
     violations = set()
-    for walk in all_walks():
-        for reply in walk.replies:
-            for section in section_texts(reply):
-                scoped = excludes_sexual_images(section)
-                for sentence in sentences(section):
-                    if not KEEPING.search(sentence) or NEGATION.search(sentence):
-                        continue
-                    if walk.playbook in SEXUAL_IMAGE_PLAYBOOKS or not scoped:
-                        violations.add(f"{walk.playbook} [{walk.lang}/{walk.jurisdiction}]: {sentence}")
+    for shown in shown_sections():
+        scoped = excludes_sexual_images(shown.text)
+        for sentence in sentences(shown.text):
+            if not KEEPING.search(sentence) or NEGATION.search(sentence):
+                continue
+            if shown.playbook in SEXUAL_IMAGE_PLAYBOOKS or not scoped:
+                violations.add(f"{shown.playbook} [{shown.lang}/{shown.jurisdiction}]: {sentence}")
     assert not violations, "\n".join(sorted(violations))
 
 
@@ -107,13 +107,12 @@ DOES_NOT_APPLY = re.compile(r"geldt niet|is niet van toepassing|niet voor vlaand
 
 def test_flemish_schools_get_no_dutch_organisations_or_duties() -> None:
     violations = set()
-    for walk in all_walks():
-        if walk.jurisdiction != "vl":
+    for shown in shown_sections():
+        if shown.jurisdiction != "vl":
             continue
-        for reply in walk.replies:
-            for sentence in sentences(reply_text(reply)):
-                if DUTCH_ONLY.search(sentence) and not DOES_NOT_APPLY.search(sentence):
-                    violations.add(f"{walk.playbook} [{walk.lang}/vl]: {sentence}")
+        for sentence in sentences(shown.text):
+            if DUTCH_ONLY.search(sentence) and not DOES_NOT_APPLY.search(sentence):
+                violations.add(f"{shown.playbook} [{shown.lang}/vl]: {sentence}")
     assert not violations, "\n".join(sorted(violations)[:40])
 
 
@@ -125,11 +124,10 @@ PROMISE_FREE = re.compile(r"\b(geen|niet|nooit|no|not|never|cannot|kan niet)\b",
 
 def test_no_promise_of_secrecy_to_a_pupil() -> None:
     violations = set()
-    for walk in all_walks():
-        for reply in walk.replies:
-            for sentence in sentences(reply_text(reply)):
-                if PROMISE.search(sentence) and SECRET.search(sentence) and not PROMISE_FREE.search(sentence):
-                    violations.add(f"{walk.playbook} [{walk.lang}]: {sentence}")
+    for shown in shown_sections():
+        for sentence in sentences(shown.text):
+            if PROMISE.search(sentence) and SECRET.search(sentence) and not PROMISE_FREE.search(sentence):
+                violations.add(f"{shown.playbook} [{shown.lang}]: {sentence}")
     assert not violations, "\n".join(sorted(violations))
 
 
@@ -139,29 +137,31 @@ VICTIM_BLAMING = re.compile(r"eigen schuld|had (ze|hij) maar|moet (ze|hij) maar|
 
 def test_no_victim_blaming() -> None:
     violations = set()
-    for walk in all_walks():
-        for reply in walk.replies:
-            for sentence in sentences(reply_text(reply)):
-                if VICTIM_BLAMING.search(sentence) and not NEGATION.search(sentence):
-                    violations.add(f"{walk.playbook} [{walk.lang}]: {sentence}")
+    for shown in shown_sections():
+        for sentence in sentences(shown.text):
+            if VICTIM_BLAMING.search(sentence) and not NEGATION.search(sentence):
+                violations.add(f"{shown.playbook} [{shown.lang}]: {sentence}")
     assert not violations, "\n".join(sorted(violations))
 
 
 CLASS_TALK = re.compile(r"klasgesprek|klassengesprek|gesprek (met|in) de klas|in de klas bespreken|class talk|"
                         r"talk (with|to) the class|discuss(ed)? (it )?(with|in) the class|classmates of the victim",
                         re.IGNORECASE)
-CONSENT = re.compile(r"toestemming|instemming|goedvinden|akkoord|consent|agree|algemeen|general", re.IGNORECASE)
+CONSENT = re.compile(r"toestemming|instemming|goedvind|only then|akkoord|consent|agree|algemeen|general|\bwil\b|wants|"
+                     r"wish|wens|\bpas\b|only after|not now|nu niet", re.IGNORECASE)
 
 
 def test_incident_class_talk_only_with_consent() -> None:
     """C-10: a class talk about the incident needs the victim's and parents' consent; a
-    general talk about norms is always allowed (and must say it is general)."""
+    general talk about norms is always allowed. A sentence that mentions a class talk must
+    carry consent, the pupil's wish, a general scope, or a negation or deferral."""
     violations = set()
-    for walk in all_walks():
-        for reply in walk.replies:
-            for section in section_texts(reply):
-                if CLASS_TALK.search(section) and not CONSENT.search(section):
-                    violations.add(f"{walk.playbook} [{walk.lang}]: {section[:160]}")
+    for shown in shown_sections():
+        parts = sentences(shown.text)
+        for i, sentence in enumerate(parts):
+            context = " ".join(parts[max(0, i - 1):i + 2])
+            if CLASS_TALK.search(sentence) and not (CONSENT.search(context) or NEGATION.search(sentence)):
+                violations.add(f"{shown.playbook} [{shown.lang}]: {sentence}")
     assert not violations, "\n".join(sorted(violations))
 
 
@@ -169,10 +169,9 @@ def test_only_verified_numbers_and_addresses_reach_a_teacher() -> None:
     contact_list, problems = contacts.load_contacts([PLAYBOOKS])
     assert problems == [] and contact_list is not None
     violations = set()
-    for walk in all_walks():
-        for reply in walk.replies:
-            for found in contacts.unverified(reply_text(reply), contact_list):
-                violations.add(f"{walk.playbook} [{walk.lang}/{walk.jurisdiction}]: {found}")
+    for shown in shown_sections():
+        for found in contacts.unverified(shown.text, contact_list):
+            violations.add(f"{shown.playbook} [{shown.lang}/{shown.jurisdiction}]: {found}")
     assert not violations, "\n".join(sorted(violations))
 
 

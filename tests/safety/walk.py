@@ -101,3 +101,27 @@ _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+|(?<=:)\s+(?=[A-Z*])")
 
 def sentences(text: str) -> list[str]:
     return [s.strip(" -*") for s in _SPLIT.split(text) if s.strip(" -*")]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One distinct piece of text a teacher can see, and where."""
+
+    playbook: str
+    lang: str
+    jurisdiction: str
+    text: str
+
+
+@cache
+def shown_sections() -> frozenset[Shown]:
+    """Every distinct section (title + text) and button label on any path."""
+    out = set()
+    for walk in every_walk():
+        for reply in walk.replies:
+            for text in section_texts(reply):
+                out.add(Shown(walk.playbook, walk.lang, walk.jurisdiction, text))
+            for button in reply.all_buttons():
+                out.add(Shown(walk.playbook, walk.lang, walk.jurisdiction, button.label))
+            out.add(Shown(walk.playbook, walk.lang, walk.jurisdiction, reply.text))
+    return frozenset(out)
