@@ -11,7 +11,7 @@ Two kinds of evidence, both written as data by the playbook authors:
 
 A phrase matches when each of its words matches a word of the question after Snowball
 stemming (per language): exactly, as part of a Dutch compound (``naakt`` in
-``naaktfoto``), or within a small edit distance for typos (rapidfuzz). Each word of the
+``naaktfoto``; Dutch only), or within a small edit distance for typos (rapidfuzz). Each word of the
 question counts once per playbook, for its best evidence, so repeating a word does not
 inflate a score. Triggers shared by several playbooks weigh less. Questions with no
 evidence are out of scope: the bot then shows the menu rather than guessing.
@@ -19,6 +19,7 @@ evidence are out of scope: the bot then shows the menu rather than guessing.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -34,11 +35,20 @@ LANGS = ("nl", "en")
 #: Quality of a word match, by kind.
 EXACT, COMPOUND, FUZZY = 1.0, 0.85, 0.75
 #: Minimum rapidfuzz ratio for a typo match, and the shortest words it applies to.
-FUZZY_CUTOFF, FUZZY_MIN_LEN = 84.0, 5
+FUZZY_CUTOFF, FUZZY_MIN_LEN = 88.0, 5
 #: Shortest vocabulary stem that may match inside a compound word.
 COMPOUND_MIN_LEN = 4
 #: Credit per matched concept of a complete combination (a trigger word earns up to 1).
 CONCEPT_WEIGHT = 0.6
+#: Extra words allowed inside a multi-word trigger ("meldplicht voor een collega") and
+#: inside a concept phrase, which is tighter: "mij gefilmd" must not match "vertelde mij
+#: dat ze gefilmd is".
+TRIGGER_SLACK = 8
+CONCEPT_SLACK = 2
+
+#: A playbook's evidence is multiplied by this when the question mentions one of its
+#: ``demote_concepts`` (e.g. a pupil-incident protocol when the teacher is the target).
+DEMOTION = 0.2
 
 #: Score (0..1) below which a match is not shown at all.
 MIN_SCORE = 0.2
@@ -70,6 +80,7 @@ class Router:
         self._triggers: dict[str, list[_Trigger]] = {}
         self._concepts: dict[str, dict[str, list[Phrase]]] = {}
         self._vocab: dict[str, list[str]] = {}
+        self._vocab_set: dict[str, frozenset[str]] = {}
         self._words: dict[str, list[tuple[str, str]]] = {}  # (unstemmed word, its stem), for compounds
         total = max(len(library), 1)
         for lang in LANGS:
@@ -96,6 +107,10 @@ class Router:
             vocab = {stem for key in owners for stem in key}
             vocab |= {stem for keys in self._concepts[lang].values() for key in keys for stem in key}
             self._vocab[lang] = sorted(vocab)
+            self._vocab_set[lang] = frozenset(vocab)
+        self._demotions = {
+            playbook.id: tuple(c for c in playbook.demote_concepts if c in library.concepts) for playbook in library
+        }
         self._combos = [
             (playbook.id, tuple(combo))
             for playbook in library
@@ -114,18 +129,25 @@ class Router:
             stems = textnorm.stems(words, lang)
             similar = [self._similar(stem, word, lang) for stem, word in zip(stems, words, strict=True)]
             for trigger in self._triggers[lang]:
-                if hit := _match(trigger.stems, similar):
+                if hit := _match(trigger.stems, similar, TRIGGER_SLACK):
                     _credit(credits[trigger.playbook], hit[1], trigger.weight * hit[0])
             for concept, keys in self._concepts[lang].items():
                 for key in keys:
-                    if (hit := _match(key, similar)) and hit[0] > concept_hits.get(concept, (0.0, ()))[0]:
+                    hit = _match(key, similar, CONCEPT_SLACK)
+                    best = concept_hits.get(concept, (0.0, ()))
+                    if hit and (hit[0], len(hit[1])) > (best[0], len(best[1])):  # longest phrase on a tie
                         concept_hits[concept] = hit
         for playbook_id, combo in self._combos:
             if all(concept in concept_hits for concept in combo):
                 for concept in combo:
                     quality, positions = concept_hits[concept]
                     _credit(credits[playbook_id], positions, CONCEPT_WEIGHT * quality)
-        matches = [Match(pid, round(1 - math.exp(-sum(held.values()) / 1.5), 3)) for pid, held in credits.items()]
+        matches = []
+        for pid, held in credits.items():
+            raw = sum(held.values())
+            if any(concept in concept_hits for concept in self._demotions.get(pid, ())):
+                raw *= DEMOTION
+            matches.append(Match(pid, round(1 - math.exp(-raw / 1.5), 3)))
         return sorted((m for m in matches if m.score >= MIN_SCORE), key=lambda m: (-m.score, m.playbook))
 
     def pick(self, matches: list[Match]) -> str | None:
@@ -144,16 +166,19 @@ class Router:
         """
         vocab = self._vocab[lang]
         found: dict[str, float] = {}
+        known = self._vocab_set[lang]
         if len(stem) >= FUZZY_MIN_LEN:
             for candidate, score, _ in process.extract(stem, vocab, scorer=fuzz.ratio,
                                                        score_cutoff=FUZZY_CUTOFF, limit=None):
                 if len(candidate) >= FUZZY_MIN_LEN:
                     found[candidate] = EXACT if score == 100 else FUZZY
+        if stem in known:
+            found[stem] = EXACT
+        if lang != "nl":  # closed compounds are Dutch; in English "teacher" is not "teach" + "er"
+            return found
         for candidate in vocab:
-            if candidate == stem:
-                found[candidate] = EXACT
-            elif (len(candidate) >= COMPOUND_MIN_LEN and len(stem) >= len(candidate) + 2
-                  and (stem.startswith(candidate) or stem.endswith(candidate))):
+            if (len(candidate) >= COMPOUND_MIN_LEN and len(stem) >= len(candidate) + 2
+                    and (stem.startswith(candidate) or stem.endswith(candidate))):
                 found.setdefault(candidate, COMPOUND)
         if len(word) >= COMPOUND_MIN_LEN + 2:
             for part, part_stem in self._words[lang]:
@@ -162,8 +187,15 @@ class Router:
         return found
 
 
+#: Articles are optional inside multi-word phrases ("write a protocol" ~ "write an anti-bullying protocol").
+_ARTICLES = frozenset({"a", "an", "the", "de", "het", "een"})
+
+
 def _phrase(text: str, lang: str) -> Phrase:
-    return tuple(textnorm.stems(textnorm.tokens(text), lang))
+    words = textnorm.tokens(text)
+    if len(words) > 1:
+        words = [w for w in words if w not in _ARTICLES] or words
+    return tuple(textnorm.stems(words, lang))
 
 
 def _weight(length: int, owners: int, total: int) -> float:
@@ -172,17 +204,28 @@ def _weight(length: int, owners: int, total: int) -> float:
     return idf * (1 + 0.25 * (length - 1))
 
 
-def _match(phrase: Phrase, similar: Sequence[dict[str, float]]) -> Hit | None:
-    """Where each word of ``phrase`` occurs in the question, and the weakest quality."""
-    positions = []
-    quality = 1.0
+def _match(phrase: Phrase, similar: Sequence[dict[str, float]], slack: int) -> Hit | None:
+    """Where the words of ``phrase`` occur close together in the question, and the weakest
+    quality. "mij gefilmd" matches "heeft mij stiekem gefilmd" but not "vertelde mij dat ze
+    stiekem gefilmd is" (with the tight concept slack): the words must fall within
+    ``len(phrase) + slack`` words."""
+    candidates = []
     for stem in phrase:
-        best = max(((q, i) for i, sims in enumerate(similar) if (q := sims.get(stem))), default=None)
-        if best is None:
+        found = [(q, i) for i, sims in enumerate(similar) if (q := sims.get(stem))]
+        if not found:
             return None
-        quality = min(quality, best[0])
-        positions.append(best[1])
-    return quality, tuple(positions)
+        candidates.append(found)
+    if len(phrase) == 1:
+        return max(candidates[0])[0], (max(candidates[0])[1],)
+    best: Hit | None = None
+    for combo in itertools.islice(itertools.product(*candidates), 256):
+        positions = tuple(i for _, i in combo)
+        if max(positions) - min(positions) + 1 > len(phrase) + slack:
+            continue
+        quality = min(q for q, _ in combo)
+        if best is None or quality > best[0]:
+            best = (quality, positions)
+    return best
 
 
 def _credit(held: dict[int, float], positions: tuple[int, ...], credit: float) -> None:

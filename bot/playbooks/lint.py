@@ -65,11 +65,15 @@ def lint_library(
             problems.append(f"{item.doc.where(('id',))}: playbook id '{pid}' is also used in {seen[pid]}")
         seen.setdefault(pid, item.doc.file)
         problems.extend(lint_playbook(item.playbook, item.doc, directory=directory, known_playbooks=known))
-        for ci, combo in enumerate(item.playbook.trigger_concepts):
-            for ii, concept in enumerate(combo):
-                if concepts is not None and concept not in concepts:
-                    problems.append(f"{item.doc.where(('trigger_concepts', ci, ii))}: concept '{concept}' is not "
-                                    "defined in _concepts.yaml")
+        named: list[tuple[tuple[str | int, ...], str]] = [
+            (("trigger_concepts", ci, ii), concept)
+            for ci, combo in enumerate(item.playbook.trigger_concepts)
+            for ii, concept in enumerate(combo)
+        ]
+        named += [(("demote_concepts", di), concept) for di, concept in enumerate(item.playbook.demote_concepts)]
+        for path, concept in named:
+            if concepts is not None and concept not in concepts:
+                problems.append(f"{item.doc.where(path)}: concept '{concept}' is not defined in _concepts.yaml")
     return problems
 
 

@@ -168,6 +168,10 @@ class Playbook(_Model):
     trigger_concepts: list[Annotated[list[Slug], Field(min_length=2, max_length=5)]] = []
     """Combinations of concepts (from ``_concepts.yaml``) that together point to this
     playbook: a question matches a combination when it mentions every concept in it."""
+    demote_concepts: list[Slug] = []
+    """Concepts that make this playbook less likely: a pupil-incident protocol when the
+    staff member asking is the one targeted, or any incident when the question is about
+    teaching or policy."""
     do_now: Text
     questions: list[Question] = []
     steps: Annotated[list[Step], Field(min_length=1)]
