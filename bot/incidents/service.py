@@ -1,0 +1,171 @@
+"""Open and run incidents: keyword-only functions over the database, no platform I/O.
+
+The conversation engine (and, later, the escalation worker) orchestrates; this module
+only records. Numbers are handed out with one atomic upsert per year, so two replicas
+opening incidents at the same moment never get the same number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.errors import InvalidInput, UserFacingError
+from bot.events import UserRef
+from bot.incidents.models import ChecklistRow, ChronologyRow, IncidentCounter, IncidentRow
+from bot.playbooks import paths
+from bot.playbooks.library import PlaybookLibrary
+from bot.store.models import utcnow
+
+MAX_WHAT, MAX_WHERE, MAX_SINCE = 2000, 500, 200
+
+
+@dataclass(frozen=True)
+class ReportForm:
+    """What the reporter typed: initials or descriptions, never names or images."""
+
+    what: str
+    where: str = ""
+    since: str = ""
+
+    def validated(self) -> ReportForm:
+        what, where, since = self.what.strip(), self.where.strip(), self.since.strip()
+        if not what:
+            raise InvalidInput("what", "Beschrijf kort wat er gebeurd is. / Describe briefly what happened.")
+        for field, value, limit in (("what", what, MAX_WHAT), ("where", where, MAX_WHERE), ("since", since, MAX_SINCE)):
+            if len(value) > limit:
+                raise InvalidInput(field, f"Maximaal {limit} tekens. / At most {limit} characters.")
+        return ReportForm(what, where, since)
+
+
+@dataclass(frozen=True)
+class ChecklistEntry:
+    step_id: str
+    roles: tuple[str, ...]
+    done: bool
+    done_by: str | None = None
+
+
+@dataclass(frozen=True)
+class IncidentRead:
+    id: int
+    number: str
+    playbook: str
+    answers: dict[str, str]
+    status: str
+    reporter: str
+    owner: str | None
+    created_at: datetime
+    checklist: tuple[ChecklistEntry, ...]
+
+
+@dataclass(frozen=True)
+class ChronologyEntry:
+    at: datetime
+    actor: str
+    kind: str
+    detail: str
+
+
+def _who(user: UserRef) -> str:
+    return f"{user.platform}:{user.id}"
+
+
+class IncidentService:
+    """Example:
+
+        service = IncidentService(sessions, library)
+        incident = await service.open(playbook_id="cyberpesten", answers={"threat": "no"},
+                                      reporter=UserRef("web", "u1"), form=ReportForm("J. wordt ..."))
+        incident.number  # "2026-0001"
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], library: PlaybookLibrary, *,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self._sessions = sessions
+        self._library = library
+        self._clock = clock
+
+    async def open(self, *, playbook_id: str, answers: dict[str, str], reporter: UserRef,
+                   form: ReportForm) -> IncidentRead:
+        playbook = self._library.get(playbook_id)
+        if playbook is None:
+            raise UserFacingError(f"unknown playbook {playbook_id}")
+        form = form.validated()
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            number = await _next_number(session, now.year)
+            row = IncidentRow(number=number, playbook=playbook_id, answers=dict(answers),
+                              reporter_platform=reporter.platform, reporter_id=reporter.id,
+                              what=form.what, where=form.where, since=form.since, created_at=now)
+            session.add(row)
+            await session.flush()
+            for position, step in enumerate(paths.applicable_steps(playbook, answers)):
+                session.add(ChecklistRow(incident_id=row.id, position=position, step_id=step.id,
+                                         roles=list(step.actor)))
+            session.add(ChronologyRow(incident_id=row.id, at=now, actor=_who(reporter), kind="opened",
+                                      detail=playbook_id))
+        found = await self.get(number=number)
+        assert found is not None
+        return found
+
+    async def get(self, *, number: str) -> IncidentRead | None:
+        async with self._sessions() as session:
+            row = (await session.execute(select(IncidentRow).where(IncidentRow.number == number))).scalar_one_or_none()
+            if row is None:
+                return None
+            items = (await session.execute(
+                select(ChecklistRow).where(ChecklistRow.incident_id == row.id).order_by(ChecklistRow.position)
+            )).scalars().all()
+            return IncidentRead(
+                row.id, row.number, row.playbook, dict(row.answers), row.status,
+                f"{row.reporter_platform}:{row.reporter_id}", row.owner_id, row.created_at,
+                tuple(ChecklistEntry(i.step_id, tuple(i.roles), i.done, i.done_by) for i in items),
+            )
+
+    async def tick(self, *, number: str, step_id: str, by: UserRef, done: bool = True) -> IncidentRead:
+        """Mark a checklist item done (or not). Ticking twice changes nothing the second time."""
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            row = (await session.execute(select(IncidentRow).where(IncidentRow.number == number))).scalar_one_or_none()
+            if row is None:
+                raise UserFacingError(f"unknown incident {number}")
+            item = (await session.execute(
+                select(ChecklistRow).where(ChecklistRow.incident_id == row.id, ChecklistRow.step_id == step_id)
+            )).scalar_one_or_none()
+            if item is None:
+                raise UserFacingError(f"incident {number} has no checklist item {step_id}")
+            if item.done != done:
+                item.done, item.done_by, item.done_at = done, _who(by) if done else None, now if done else None
+                session.add(ChronologyRow(incident_id=row.id, at=now, actor=_who(by),
+                                          kind="checked" if done else "unchecked", detail=step_id))
+        found = await self.get(number=number)
+        assert found is not None
+        return found
+
+    async def chronology(self, *, number: str) -> list[ChronologyEntry]:
+        async with self._sessions() as session:
+            rows = (await session.execute(
+                select(ChronologyRow).join(IncidentRow, IncidentRow.id == ChronologyRow.incident_id)
+                .where(IncidentRow.number == number).order_by(ChronologyRow.at, ChronologyRow.id)
+            )).scalars().all()
+            return [ChronologyEntry(r.at, r.actor, r.kind, r.detail) for r in rows]
+
+
+async def _next_number(session: AsyncSession, year: int) -> str:
+    """``YYYY-NNNN``: one atomic upsert, so concurrent openers never share a number."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(IncidentCounter)
+        .values(year=year, last=1)
+        .on_conflict_do_update(index_elements=[IncidentCounter.year], set_={"last": IncidentCounter.last + 1})
+        .returning(IncidentCounter.last)
+    )
+    last = (await session.execute(statement)).scalar_one()
+    return f"{year}-{last:04d}"

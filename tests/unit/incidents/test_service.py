@@ -1,0 +1,101 @@
+"""Incidents on SQLite: numbers, checklist from the answers, ticking, chronology."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.errors import InvalidInput
+from bot.events import UserRef
+from bot.incidents.service import IncidentService, ReportForm
+from bot.playbooks.library import PlaybookLibrary
+from bot.store.db import create_schema, make_engine, session_factory
+from tests.unit.conversation.helpers import library_from_text
+from tests.unit.playbooks.sample import VALID
+
+TEACHER = UserRef("web", "teacher-1")
+COORDINATOR = UserRef("web", "coordinator-1")
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/incidents.db")
+    await create_schema(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> PlaybookLibrary:
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    return library_from_text(folder, sample=VALID)
+
+
+async def test_opening_gives_a_readable_number_and_the_fitting_checklist(db: AsyncEngine,
+                                                                         library: PlaybookLibrary) -> None:
+    clock = Clock(datetime(2026, 11, 21, 9, 30, tzinfo=UTC))
+    service = IncidentService(session_factory(db), library, clock=clock)
+    first = await service.open(playbook_id="sample", answers={"minor": "yes", "spread": "many"}, reporter=TEACHER,
+                               form=ReportForm("A. uit 3B, beeld in groepsapp", "WhatsApp klasgroep", "gisteren"))
+    second = await service.open(playbook_id="sample", answers={"minor": "no"}, reporter=TEACHER,
+                                form=ReportForm("tweede melding"))
+    assert (first.number, second.number) == ("2026-0001", "2026-0002")
+    assert [c.step_id for c in first.checklist] == ["always", "minor-many"]
+    assert first.checklist[1].roles == ("vertrouwenspersoon", "directie")
+    assert [c.step_id for c in second.checklist] == ["always"]
+    assert first.status == "open" and first.reporter == "web:teacher-1"
+
+
+async def test_numbers_restart_each_year(db: AsyncEngine, library: PlaybookLibrary) -> None:
+    clock = Clock(datetime(2026, 12, 31, 23, 59, tzinfo=UTC))
+    service = IncidentService(session_factory(db), library, clock=clock)
+    assert (await service.open(playbook_id="sample", answers={}, reporter=TEACHER, form=ReportForm("x"))).number \
+        == "2026-0001"
+    clock.now = datetime(2027, 1, 1, 0, 1, tzinfo=UTC)
+    assert (await service.open(playbook_id="sample", answers={}, reporter=TEACHER, form=ReportForm("y"))).number \
+        == "2027-0001"
+
+
+async def test_concurrent_openers_never_share_a_number(db: AsyncEngine, library: PlaybookLibrary) -> None:
+    service = IncidentService(session_factory(db), library)
+    opened = await asyncio.gather(*(
+        service.open(playbook_id="sample", answers={}, reporter=TEACHER, form=ReportForm(f"melding {i}"))
+        for i in range(12)
+    ))
+    numbers = sorted(incident.number for incident in opened)
+    assert len(set(numbers)) == 12
+    assert [int(n.split("-")[1]) for n in numbers] == list(range(1, 13))
+
+
+async def test_ticking_is_idempotent_and_recorded(db: AsyncEngine, library: PlaybookLibrary) -> None:
+    service = IncidentService(session_factory(db), library)
+    incident = await service.open(playbook_id="sample", answers={"minor": "no"}, reporter=TEACHER,
+                                  form=ReportForm("x"))
+    await service.tick(number=incident.number, step_id="always", by=COORDINATOR)
+    again = await service.tick(number=incident.number, step_id="always", by=COORDINATOR)
+    assert again.checklist[0].done and again.checklist[0].done_by == "web:coordinator-1"
+    kinds = [(e.kind, e.detail) for e in await service.chronology(number=incident.number)]
+    assert kinds == [("opened", "sample"), ("checked", "always")]
+
+
+@pytest.mark.parametrize(("form", "field"), [(ReportForm("  "), "what"), (ReportForm("x" * 2001), "what"),
+                                             (ReportForm("x", where="y" * 501), "where")])
+async def test_the_form_is_checked(db: AsyncEngine, library: PlaybookLibrary, form: ReportForm, field: str) -> None:
+    service = IncidentService(session_factory(db), library)
+    with pytest.raises(InvalidInput) as caught:
+        await service.open(playbook_id="sample", answers={}, reporter=TEACHER, form=form)
+    assert caught.value.field == field
