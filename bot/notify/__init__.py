@@ -1,0 +1,1 @@
+"""Notifications: the delivery outbox (and, later, escalation and the team briefing)."""

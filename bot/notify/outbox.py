@@ -1,0 +1,158 @@
+"""The outbox: durable, exactly-once-per-key delivery of everything that reaches a person.
+
+Why: a DM to a coordinator, an invite or a re-escalation must survive a crash or a
+platform outage. The caller writes the message with :func:`enqueue` in the *same
+transaction* as the state change that causes it; a worker later claims due messages,
+delivers them and records the result.
+
+* Idempotency: ``key`` is unique; enqueueing the same key twice keeps one message.
+* Claims: a worker marks due messages with its id and a lease in one ``UPDATE``; on
+  PostgreSQL the candidate rows are selected ``FOR UPDATE SKIP LOCKED`` so replicas never
+  claim the same message. A worker that dies mid-delivery loses its lease and the message
+  is claimed again later (at-least-once; the key lets the platform side drop a repeat).
+* Retries: a failed delivery is retried with exponential backoff until ``max_attempts``;
+  then it is marked ``failed`` and kept for the operator. Errors are stored by class name
+  only: no message text, no pupil data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Integer, String, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.store.models import Base, utcnow
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    target: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    key: str
+    kind: str
+    target: dict[str, Any]
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def enqueue(session: AsyncSession, *, key: str, kind: str, target: dict[str, Any], payload: dict[str, Any],
+                  due_at: datetime | None = None) -> None:
+    """Add a message in the caller's transaction; a repeated ``key`` is ignored."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(OutboxRow).values(key=key, kind=kind, target=target, payload=payload,
+                                         due_at=due_at or utcnow(), status=PENDING, attempts=0)
+    await session.execute(statement.on_conflict_do_nothing(index_elements=[OutboxRow.key]))
+
+
+Deliver = Callable[[OutboxMessage], Awaitable[None]]
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at 30 minutes."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
+
+
+class OutboxWorker:
+    """Claims due messages and hands each to ``deliver``; call :meth:`run_once` on a timer."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], deliver: Deliver, *,
+                 clock: Callable[[], datetime] = utcnow, lease: timedelta = timedelta(minutes=2),
+                 max_attempts: int = 8, batch: int = 20, worker_id: str | None = None) -> None:
+        self._sessions = sessions
+        self._deliver = deliver
+        self._clock = clock
+        self._lease = lease
+        self._max_attempts = max_attempts
+        self._batch = batch
+        self.worker_id = worker_id or uuid.uuid4().hex[:12]
+
+    async def run_once(self) -> int:
+        """Deliver what is due now; returns how many messages were delivered."""
+        delivered = 0
+        for message in await self._claim():
+            try:
+                await self._deliver(message)
+            except Exception as exc:  # the platform failed: retry later, never lose it
+                await self._failed(message, type(exc).__name__)
+            else:
+                await self._sent(message)
+                delivered += 1
+        return delivered
+
+    async def _claim(self) -> list[OutboxMessage]:
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            due = (
+                select(OutboxRow.id)
+                .where(OutboxRow.status == PENDING, OutboxRow.due_at <= now,
+                       (OutboxRow.lease_until.is_(None)) | (OutboxRow.lease_until < now))
+                .order_by(OutboxRow.due_at, OutboxRow.id)
+                .limit(self._batch)
+                .with_for_update(skip_locked=True)
+            )
+            ids = list((await session.execute(due)).scalars())
+            if not ids:
+                return []
+            await session.execute(
+                update(OutboxRow).where(OutboxRow.id.in_(ids), (OutboxRow.lease_until.is_(None))
+                                        | (OutboxRow.lease_until < now))
+                .values(claimed_by=self.worker_id, lease_until=now + self._lease)
+            )
+            rows = (await session.execute(
+                select(OutboxRow).where(OutboxRow.id.in_(ids), OutboxRow.claimed_by == self.worker_id)
+            )).scalars().all()
+            return [OutboxMessage(r.id, r.key, r.kind, dict(r.target), dict(r.payload), r.attempts) for r in rows]
+
+    async def _sent(self, message: OutboxMessage) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxRow).where(OutboxRow.id == message.id, OutboxRow.claimed_by == self.worker_id)
+                .values(status=SENT, sent_at=self._clock(), attempts=message.attempts + 1, lease_until=None)
+            )
+
+    async def _failed(self, message: OutboxMessage, error: str) -> None:
+        attempts = message.attempts + 1
+        status = FAILED if attempts >= self._max_attempts else PENDING
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxRow).where(OutboxRow.id == message.id, OutboxRow.claimed_by == self.worker_id)
+                .values(status=status, attempts=attempts, last_error=error[:200], lease_until=None,
+                        due_at=self._clock() + backoff(attempts))
+            )
+
+
+async def status_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    """How many messages are pending, sent or failed (for health and metrics)."""
+    async with sessions() as session:
+        rows = (await session.execute(select(OutboxRow.status))).scalars().all()
+    counts = {PENDING: 0, SENT: 0, FAILED: 0}
+    for status in rows:
+        counts[status] = counts.get(status, 0) + 1
+    return counts

@@ -1,0 +1,115 @@
+"""The outbox on SQLite: idempotent enqueue, delivery, retries with backoff, crash recovery."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.notify.outbox import OutboxMessage, OutboxWorker, backoff, enqueue, status_counts
+from bot.store.db import create_schema, make_engine, session_factory
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class FlakyPlatform:
+    """Records deliveries; fails the first ``failures`` attempts."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.delivered: list[str] = []
+
+    async def __call__(self, message: OutboxMessage) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("platform down")
+        self.delivered.append(message.key)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/outbox.db")
+    await create_schema(engine)
+    yield engine
+    await engine.dispose()
+
+
+async def add(db: AsyncEngine, key: str, clock: Clock) -> None:
+    async with session_factory(db)() as session, session.begin():
+        await enqueue(session, key=key, kind="dm", target={"platform": "web", "id": "u1"},
+                      payload={"text": "Nieuw incident"}, due_at=clock())
+
+
+async def test_same_key_is_delivered_once(db: AsyncEngine) -> None:
+    clock, platform = Clock(), FlakyPlatform()
+    await add(db, "incident-2026-0001:dm:u1", clock)
+    await add(db, "incident-2026-0001:dm:u1", clock)
+    worker = OutboxWorker(session_factory(db), platform, clock=clock)
+    assert await worker.run_once() == 1
+    assert await worker.run_once() == 0
+    assert platform.delivered == ["incident-2026-0001:dm:u1"]
+
+
+async def test_failures_are_retried_with_backoff_and_nothing_is_lost(db: AsyncEngine) -> None:
+    clock, platform = Clock(), FlakyPlatform(failures=2)
+    await add(db, "k1", clock)
+    worker = OutboxWorker(session_factory(db), platform, clock=clock)
+    assert await worker.run_once() == 0  # first failure
+    assert await worker.run_once() == 0  # not due yet: backoff
+    clock.advance(seconds=backoff(1).total_seconds())
+    assert await worker.run_once() == 0  # second failure
+    clock.advance(seconds=backoff(2).total_seconds())
+    assert await worker.run_once() == 1
+    assert platform.delivered == ["k1"]
+    assert (await status_counts(session_factory(db)))["sent"] == 1
+
+
+async def test_after_max_attempts_the_message_is_kept_as_failed(db: AsyncEngine) -> None:
+    clock, platform = Clock(), FlakyPlatform(failures=99)
+    await add(db, "k1", clock)
+    worker = OutboxWorker(session_factory(db), platform, clock=clock, max_attempts=3)
+    for _ in range(5):
+        await worker.run_once()
+        clock.advance(hours=1)
+    assert await status_counts(session_factory(db)) == {"pending": 0, "sent": 0, "failed": 1}
+
+
+async def test_a_worker_that_dies_mid_delivery_loses_its_lease(db: AsyncEngine) -> None:
+    clock = Clock()
+    await add(db, "k1", clock)
+
+    async def die(_message: OutboxMessage) -> None:
+        raise asyncio_cancelled()
+
+    dying = OutboxWorker(session_factory(db), die, clock=clock, lease=timedelta(minutes=2))
+    with pytest.raises(BaseException):  # noqa: B017 - a crash, not a delivery failure
+        await dying.run_once()
+    platform = FlakyPlatform()
+    survivor = OutboxWorker(session_factory(db), platform, clock=clock)
+    assert await survivor.run_once() == 0  # still leased by the dead worker
+    clock.advance(minutes=3)
+    assert await survivor.run_once() == 1
+    assert platform.delivered == ["k1"]
+
+
+def asyncio_cancelled() -> BaseException:
+    import asyncio
+
+    return asyncio.CancelledError()
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert backoff(20) == timedelta(minutes=30)
