@@ -36,6 +36,9 @@ class IncidentRow(Base):
     reporter_platform: Mapped[str] = mapped_column(String(16), nullable=False)
     reporter_id: Mapped[str] = mapped_column(String(128), nullable=False)
     owner_id: Mapped[str | None] = mapped_column(String(128))
+    excluded: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    """Platform user ids that must never be invited, messaged, escalated to or briefed
+    (a colleague suspected in the incident who holds a school role)."""
     # Free text from the report form: purged after the retention period.
     what: Mapped[str] = mapped_column(Text, nullable=False, default="")
     where: Mapped[str] = mapped_column(Text, nullable=False, default="")

@@ -38,6 +38,7 @@ def make_engine(url: str) -> AsyncEngine:
 
 async def create_schema(engine: AsyncEngine) -> None:
     import bot.incidents.models  # noqa: F401  (registers the incident tables on Base.metadata)
+    import bot.notify.escalation  # noqa: F401  (registers the escalation timers)
     import bot.notify.outbox  # noqa: F401  (registers the outbox table)
 
     async with engine.begin() as connection:
