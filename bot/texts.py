@@ -201,3 +201,11 @@ def unexpected_error(lang: str, ref: str) -> str:
         f"Sorry, er ging iets mis (ref {ref}). Probeer het opnieuw; bij acuut gevaar: bel 112.",
         f"Sorry, something went wrong (ref {ref}). Please try again; in acute danger call 112.",
     )
+
+
+def briefing_header(lang: str, incident_type: str, number: str, coordinator: str) -> str:
+    return _pick(
+        lang,
+        f"**Teambriefing — {incident_type}** (incident {number})\n\nAanspreekpunt: {coordinator}.",
+        f"**Team briefing — {incident_type}** (incident {number})\n\nContact: {coordinator}.",
+    )

@@ -1,0 +1,40 @@
+"""The team briefing never carries what the reporter typed (safety rule 4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.notify.briefing import draft, leaked_terms
+from tests.safety.walk import library
+
+FORM = [
+    "Jan de Vries uit 3B heeft een foto van Sanne in de groepsapp gezet",
+    "Snapchat, groep 'klas 3b'",
+    "sinds gisteren",
+]
+
+
+@pytest.mark.parametrize("playbook_id", ["naaktbeeld-sexting", "cyberpesten", "sextortion-chantage"])
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_draft_uses_only_the_template_and_general_facts(playbook_id: str, lang: str) -> None:
+    playbook = library().get(playbook_id)
+    assert playbook is not None and playbook.briefing is not None
+    text = draft(playbook, number="2026-0042", coordinator_role="vertrouwenspersoon", lang=lang, jurisdiction="nl")
+    assert "2026-0042" in text and playbook.briefing.include.get(lang, "nl") in text
+    assert leaked_terms(text, FORM) == []
+    for word in ("Jan", "Vries", "Sanne", "3B"):
+        assert word not in text
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        ("Er speelt iets rond een leerling; let op in de lessen.", []),
+        ("Het gaat om Sanne, let op.", ["Sanne"]),
+        ("Vooral in klas 3b opletten.", ["3B"]),
+        ("Jan heeft het verspreid.", ["Jan"]),
+        ("Let op in de groepsapp en op snapchat.", []),  # ordinary words from the form are fine
+    ],
+)
+def test_an_edit_that_carries_form_names_is_caught(edit: str, expected: list[str]) -> None:
+    assert leaked_terms(edit, FORM) == expected
