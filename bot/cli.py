@@ -41,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--jurisdiction", choices=["nl", "vl"], help="answer the jurisdiction question (default: "
                                                                       "the school directory's, else both shown)")
 
+    export = sub.add_parser("export", help="write an incident's chronology as Markdown for the school's dossier")
+    export.add_argument("number", help="incident number, e.g. 2026-0042")
+    export.add_argument("--output", type=Path, help="file to write (default: standard output)")
+
+    purge = sub.add_parser("purge", help="remove the free text of closed incidents past the retention period")
+    purge.add_argument("--older-than", required=True, help="retention period, e.g. 365d, 52w")
+
     sub.add_parser("chat", help="talk to the bot in this terminal")
     return parser
 
@@ -56,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         return _route(settings, args.question, args.lang, as_json=args.json)
     if args.command == "show":
         return _show(settings, args.playbook, args.lang, args.jurisdiction)
+    if args.command == "export":
+        return asyncio.run(_export(settings, args.number, args.output))
+    if args.command == "purge":
+        return asyncio.run(_purge(settings, args.older_than))
     if args.command == "chat":
         return asyncio.run(_chat(settings))
     return asyncio.run(_serve(settings, args.host, args.port))
@@ -118,6 +129,48 @@ def _show(settings: Settings, playbook_id: str, lang: str, jurisdiction: str | N
         directory, _ = load_directory(settings.school_config)
         jurisdiction = directory.jurisdiction if directory else None
     print(render_markdown(playbook, lang=lang, jurisdiction=jurisdiction), end="")
+    return 0
+
+
+async def _export(settings: Settings, number: str, output: Path | None) -> int:
+    from bot.errors import UserFacingError
+    from bot.incidents.records import export_markdown
+    from bot.store.db import create_schema, make_engine, session_factory
+
+    engine = make_engine(settings.database_url)
+    try:
+        await create_schema(engine)
+        text = await export_markdown(session_factory(engine), number=number)
+    except UserFacingError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    if output:
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        print(text, end="")
+    return 0
+
+
+async def _purge(settings: Settings, older_than: str) -> int:
+    from bot.errors import UserFacingError
+    from bot.incidents.records import parse_period, purge
+    from bot.store.db import create_schema, make_engine, session_factory
+
+    try:
+        period = parse_period(older_than)
+    except UserFacingError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        await create_schema(engine)
+        count = await purge(session_factory(engine), older_than=period)
+    finally:
+        await engine.dispose()
+    print(f"purged the free text of {count} closed incident(s) older than {older_than}", file=sys.stderr)
     return 0
 
 

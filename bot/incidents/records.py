@@ -1,0 +1,100 @@
+"""Closing, the dossier export and the retention purge.
+
+The school keeps its own dossier: ``export`` writes an incident's chronology as Markdown.
+``purge`` enforces retention: for incidents closed longer ago than the period, the free
+text typed into the report form and the details of the chronology are blanked; what the
+school needs for statistics (type, dates, outcome, checklist state) is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.errors import InvalidInput, UserFacingError
+from bot.events import UserRef
+from bot.incidents.models import ChecklistRow, ChronologyRow, IncidentRow
+from bot.store.models import utcnow
+
+OUTCOMES = ("resolved", "referred", "police", "no-action", "other")
+PURGED = "[verwijderd na bewaartermijn / removed after retention period]"
+
+
+def parse_period(text: str) -> timedelta:
+    """``365d``, ``12w`` or ``24h``."""
+    match = re.fullmatch(r"([1-9][0-9]*)([dwh])", text.strip())
+    if not match:
+        raise InvalidInput("older-than", f"'{text}' is not a period like 365d, 52w or 24h")
+    amount, unit = int(match.group(1)), match.group(2)
+    return {"d": timedelta(days=amount), "w": timedelta(weeks=amount), "h": timedelta(hours=amount)}[unit]
+
+
+async def close(sessions: async_sessionmaker[AsyncSession], *, number: str, outcome: str, by: UserRef,
+                clock: Callable[[], datetime] = utcnow) -> None:
+    if outcome not in OUTCOMES:
+        raise InvalidInput("outcome", f"outcome must be one of {', '.join(OUTCOMES)}")
+    now = clock()
+    async with sessions() as session, session.begin():
+        row = await _incident(session, number)
+        if row.status == "closed":
+            return
+        row.status, row.outcome, row.closed_at = "closed", outcome, now
+        session.add(ChronologyRow(incident_id=row.id, at=now, actor=f"{by.platform}:{by.id}", kind="closed",
+                                  detail=outcome))
+
+
+async def export_markdown(sessions: async_sessionmaker[AsyncSession], *, number: str) -> str:
+    async with sessions() as session:
+        row = await _incident(session, number)
+        items = (await session.execute(select(ChecklistRow).where(ChecklistRow.incident_id == row.id)
+                                       .order_by(ChecklistRow.position))).scalars().all()
+        events = (await session.execute(select(ChronologyRow).where(ChronologyRow.incident_id == row.id)
+                                        .order_by(ChronologyRow.at, ChronologyRow.id))).scalars().all()
+    lines = [f"# Incident {row.number}", "",
+             f"- Protocol: `{row.playbook}`", f"- Status: {row.status}" + (f" ({row.outcome})" if row.outcome else ""),
+             f"- Geopend / opened: {_iso(row.created_at)}",
+             f"- Gesloten / closed: {_iso(row.closed_at) if row.closed_at else '-'}",
+             f"- Eigenaar / owner: {row.owner_id or '-'}", "",
+             "## Melding / report", "", f"**Wat / what:** {row.what or '-'}", "",
+             f"**Waar / where:** {row.where or '-'}", "", f"**Sinds / since:** {row.since or '-'}", "",
+             "## Checklist", ""]
+    lines += [f"- [{'x' if i.done else ' '}] `{i.step_id}` ({', '.join(i.roles)})"
+              + (f" — {i.done_by}, {_iso(i.done_at)}" if i.done and i.done_at else "") for i in items]
+    lines += ["", "## Chronologie / chronology", "", "| tijd / time | wie / who | wat / what | detail |",
+              "| --- | --- | --- | --- |"]
+    lines += [f"| {_iso(e.at)} | {e.actor} | {e.kind} | {e.detail.replace('|', '/')} |" for e in events]
+    return "\n".join(lines) + "\n"
+
+
+async def purge(sessions: async_sessionmaker[AsyncSession], *, older_than: timedelta,
+                clock: Callable[[], datetime] = utcnow) -> int:
+    """Blank the free text of incidents closed before ``now - older_than``; returns how many."""
+    cutoff = clock() - older_than
+    async with sessions() as session, session.begin():
+        ids = list((await session.execute(
+            select(IncidentRow.id).where(IncidentRow.status == "closed", IncidentRow.closed_at < cutoff,
+                                         IncidentRow.purged_at.is_(None))
+        )).scalars())
+        if not ids:
+            return 0
+        await session.execute(update(IncidentRow).where(IncidentRow.id.in_(ids))
+                              .values(what=PURGED, where="", since="", purged_at=clock()))
+        await session.execute(update(ChronologyRow).where(ChronologyRow.incident_id.in_(ids),
+                                                          ChronologyRow.kind.in_(("note", "briefing")))
+                              .values(detail=PURGED))
+        return len(ids)
+
+
+async def _incident(session: AsyncSession, number: str) -> IncidentRow:
+    row = (await session.execute(select(IncidentRow).where(IncidentRow.number == number))).scalar_one_or_none()
+    if row is None:
+        raise UserFacingError(f"Incident {number} bestaat niet / does not exist")
+    return row
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"

@@ -1,0 +1,92 @@
+"""Closing, exporting the dossier and purging free text after the retention period."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.errors import InvalidInput
+from bot.events import UserRef
+from bot.incidents.records import PURGED, close, export_markdown, parse_period, purge
+from bot.incidents.service import IncidentService, ReportForm
+from bot.playbooks.library import PlaybookLibrary
+from bot.store.db import create_schema, make_engine, session_factory
+from tests.conftest import REPO
+from tests.unit.conversation.helpers import library_from_text
+from tests.unit.incidents.test_service import Clock
+from tests.unit.playbooks.sample import VALID
+
+OWNER = UserRef("web", "coordinator-1")
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/records.db")
+    await create_schema(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> PlaybookLibrary:
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    return library_from_text(folder, sample=VALID)
+
+
+async def test_close_export_and_purge(db: AsyncEngine, library: PlaybookLibrary) -> None:
+    clock = Clock(datetime(2025, 3, 1, 9, 0, tzinfo=UTC))
+    sessions = session_factory(db)
+    service = IncidentService(sessions, library, clock=clock)
+    incident = await service.open(playbook_id="sample", answers={"minor": "no"}, reporter=UserRef("web", "t1"),
+                                  form=ReportForm("A. uit 2B werd uitgescholden", "klassenapp", "maandag"))
+    await service.tick(number=incident.number, step_id="always", by=OWNER)
+    await close(sessions, number=incident.number, outcome="resolved", by=OWNER, clock=clock)
+    dossier = await export_markdown(sessions, number=incident.number)
+    assert dossier.startswith("# Incident 2025-0001\n")
+    assert "A. uit 2B werd uitgescholden" in dossier and "| closed | resolved |" in dossier
+    assert "- [x] `always`" in dossier
+
+    clock.now += timedelta(days=200)
+    assert await purge(sessions, older_than=parse_period("365d"), clock=clock) == 0
+    clock.now += timedelta(days=200)
+    assert await purge(sessions, older_than=parse_period("365d"), clock=clock) == 1
+    assert await purge(sessions, older_than=parse_period("365d"), clock=clock) == 0
+    after = await export_markdown(sessions, number=incident.number)
+    assert "uitgescholden" not in after and PURGED in after
+    assert "Status: closed (resolved)" in after and "2025-03-01" in after  # statistics stay
+
+
+async def test_open_incidents_are_never_purged(db: AsyncEngine, library: PlaybookLibrary) -> None:
+    clock = Clock(datetime(2020, 1, 1, tzinfo=UTC))
+    sessions = session_factory(db)
+    await IncidentService(sessions, library, clock=clock).open(playbook_id="sample", answers={},
+                                                               reporter=UserRef("web", "t"), form=ReportForm("x"))
+    clock.now += timedelta(days=3000)
+    assert await purge(sessions, older_than=parse_period("1d"), clock=clock) == 0
+
+
+def test_bad_periods_and_outcomes_are_refused() -> None:
+    with pytest.raises(InvalidInput):
+        parse_period("a year")
+    assert parse_period("52w") == timedelta(weeks=52)
+
+
+def test_cli_export_and_purge(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db"}
+    missing = subprocess.run([sys.executable, "-m", "bot", "export", "2026-9999"], cwd=REPO, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 1 and "bestaat niet" in missing.stderr
+    purged = subprocess.run([sys.executable, "-m", "bot", "purge", "--older-than", "365d"], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert purged.returncode == 0 and "purged the free text of 0" in purged.stderr
+    bad = subprocess.run([sys.executable, "-m", "bot", "purge", "--older-than", "soon"], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "not a period" in bad.stderr
