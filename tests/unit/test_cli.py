@@ -82,3 +82,8 @@ def test_show_renders_a_playbook_as_markdown() -> None:
 def test_show_unknown_playbook_exits_1() -> None:
     result = cli("show", "no-such-protocol")
     assert result.returncode == 1 and "available:" in result.stderr
+
+
+def test_the_example_school_directory_lints_with_the_playbooks() -> None:
+    result = cli("lint", "playbooks", "--school", "school.example.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
