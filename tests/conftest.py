@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.store.db import create_schema, make_engine
 
 REPO = Path(__file__).resolve().parent.parent
 PLAYBOOKS = REPO / "playbooks"
@@ -14,3 +19,25 @@ DATA = Path(__file__).resolve().parent / "data"
 @pytest.fixture
 def repo_playbooks() -> Path:
     return PLAYBOOKS
+
+
+class Clock:
+    """A controllable clock for code that takes ``clock=``: set or advance ``now``."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 11, 18, 10, 0, tzinfo=UTC)  # a Wednesday morning
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """A fresh SQLite database with the whole schema."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/test.db")
+    await create_schema(engine)
+    yield engine
+    await engine.dispose()

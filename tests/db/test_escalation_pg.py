@@ -13,7 +13,8 @@ from bot.incidents.models import IncidentRow
 from bot.notify.escalation import EscalationService, parse_window
 from bot.notify.outbox import OutboxRow
 from bot.store.db import session_factory
-from tests.unit.notify.test_escalation import DIRECTORY, Clock
+from tests.conftest import Clock
+from tests.unit.notify.test_escalation import DIRECTORY
 
 pytestmark = pytest.mark.postgres
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,21 +16,12 @@ from bot.events import UserRef
 from bot.incidents.records import PURGED, close, export_markdown, parse_period, purge
 from bot.incidents.service import IncidentService, ReportForm
 from bot.playbooks.library import PlaybookLibrary
-from bot.store.db import create_schema, make_engine, session_factory
-from tests.conftest import REPO
+from bot.store.db import session_factory
+from tests.conftest import REPO, Clock
 from tests.unit.conversation.helpers import library_from_text
-from tests.unit.incidents.test_service import Clock
 from tests.unit.playbooks.sample import VALID
 
 OWNER = UserRef("web", "coordinator-1")
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/records.db")
-    await create_schema(engine)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,28 +13,13 @@ from bot.errors import InvalidInput
 from bot.events import UserRef
 from bot.incidents.service import IncidentService, ReportForm
 from bot.playbooks.library import PlaybookLibrary
-from bot.store.db import create_schema, make_engine, session_factory
+from bot.store.db import session_factory
+from tests.conftest import Clock
 from tests.unit.conversation.helpers import library_from_text
 from tests.unit.playbooks.sample import VALID
 
 TEACHER = UserRef("web", "teacher-1")
 COORDINATOR = UserRef("web", "coordinator-1")
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/incidents.db")
-    await create_schema(engine)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,7 +13,8 @@ from bot.events import UserRef
 from bot.incidents.models import IncidentRow
 from bot.notify.escalation import EscalationService, chain, parse_window, recipients
 from bot.notify.outbox import OutboxRow
-from bot.store.db import create_schema, make_engine, session_factory
+from bot.store.db import session_factory
+from tests.conftest import Clock
 
 DIRECTORY = SchoolDirectory.model_validate({
     "school": "OBS De Regenboog",
@@ -29,22 +27,6 @@ DIRECTORY = SchoolDirectory.model_validate({
     "working_hours": {"days": ["mon", "tue", "wed", "thu", "fri"], "from": "08:00", "to": "17:00",
                       "tz": "Europe/Amsterdam"},
 })
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/esc.db")
-    await create_schema(engine)
-    yield engine
-    await engine.dispose()
 
 
 async def open_incident(db: AsyncEngine, service: EscalationService, *, urgent: bool = True,

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.notify.outbox import OutboxMessage, OutboxWorker, backoff, enqueue, status_counts
-from bot.store.db import create_schema, make_engine, session_factory
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+from bot.store.db import session_factory
+from tests.conftest import Clock
 
 
 class FlakyPlatform:
@@ -38,14 +26,6 @@ class FlakyPlatform:
         self.delivered.append(message.key)
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/outbox.db")
-    await create_schema(engine)
-    yield engine
-    await engine.dispose()
-
-
 async def add(db: AsyncEngine, key: str, clock: Clock) -> None:
     async with session_factory(db)() as session, session.begin():
         await enqueue(session, key=key, kind="dm", target={"platform": "web", "id": "u1"},
@@ -53,7 +33,7 @@ async def add(db: AsyncEngine, key: str, clock: Clock) -> None:
 
 
 async def test_same_key_is_delivered_once(db: AsyncEngine) -> None:
-    clock, platform = Clock(), FlakyPlatform()
+    clock, platform = Clock(datetime(2026, 11, 21, 9, 0, tzinfo=UTC)), FlakyPlatform()
     await add(db, "incident-2026-0001:dm:u1", clock)
     await add(db, "incident-2026-0001:dm:u1", clock)
     worker = OutboxWorker(session_factory(db), platform, clock=clock)
@@ -63,7 +43,7 @@ async def test_same_key_is_delivered_once(db: AsyncEngine) -> None:
 
 
 async def test_failures_are_retried_with_backoff_and_nothing_is_lost(db: AsyncEngine) -> None:
-    clock, platform = Clock(), FlakyPlatform(failures=2)
+    clock, platform = Clock(datetime(2026, 11, 21, 9, 0, tzinfo=UTC)), FlakyPlatform(failures=2)
     await add(db, "k1", clock)
     worker = OutboxWorker(session_factory(db), platform, clock=clock)
     assert await worker.run_once() == 0  # first failure
@@ -77,7 +57,7 @@ async def test_failures_are_retried_with_backoff_and_nothing_is_lost(db: AsyncEn
 
 
 async def test_after_max_attempts_the_message_is_kept_as_failed(db: AsyncEngine) -> None:
-    clock, platform = Clock(), FlakyPlatform(failures=99)
+    clock, platform = Clock(datetime(2026, 11, 21, 9, 0, tzinfo=UTC)), FlakyPlatform(failures=99)
     await add(db, "k1", clock)
     worker = OutboxWorker(session_factory(db), platform, clock=clock, max_attempts=3)
     for _ in range(5):
