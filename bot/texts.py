@@ -209,3 +209,29 @@ def briefing_header(lang: str, incident_type: str, number: str, coordinator: str
         f"**Teambriefing — {incident_type}** (incident {number})\n\nAanspreekpunt: {coordinator}.",
         f"**Team briefing — {incident_type}** (incident {number})\n\nContact: {coordinator}.",
     )
+
+
+def escalation_dm(lang: str, number: str, role: str, urgent: bool) -> str:
+    if urgent:
+        return _pick(lang, f"**Urgent incident {number}** voor jou als {role}. Kun je het oppakken?",
+                     f"**Urgent incident {number}** for you as {role}. Can you take it?")
+    return _pick(lang, f"**Incident {number}** voor jou als {role}. Kun je het oppakken?",
+                 f"**Incident {number}** for you as {role}. Can you take it?")
+
+
+def take_it(lang: str) -> str:
+    return _pick(lang, "Ik pak dit op", "I'll take this")
+
+
+def incident_taken(lang: str, number: str) -> str:
+    return _pick(lang, f"Incident {number} is opgepakt door een coördinator. Je hoort wat er van jou nodig is.",
+                 f"Incident {number} has been taken by a coordinator. You will hear what is needed from you.")
+
+
+def nobody_took_it(lang: str, number: str) -> str:
+    return _pick(
+        lang,
+        f"Niemand heeft incident {number} nog opgepakt. Bel de schoolleiding; bij acuut gevaar: bel **112**.",
+        f"Nobody has taken incident {number} yet. Call the school leadership; in acute danger call **112**.",
+    )
+

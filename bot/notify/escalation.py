@@ -120,7 +120,8 @@ class EscalationService:
                                   .values(status=CANCELLED))
             await enqueue(session, key=f"{number}:taken:reporter", kind="dm",
                           target={"platform": incident.reporter_platform, "id": incident.reporter_id},
-                          payload={"template": "incident_taken", "number": number, "owner": who})
+                          payload={"template": "incident_taken", "number": number, "owner": who},
+                          due_at=self._clock())
             return True
 
     async def fire_due(self) -> int:
@@ -157,7 +158,8 @@ class EscalationService:
                 else:
                     await enqueue(session, key=f"{incident.number}:unacknowledged:reporter", kind="dm",
                                   target={"platform": incident.reporter_platform, "id": incident.reporter_id},
-                                  payload={"template": "nobody_took_it", "number": incident.number})
+                                  payload={"template": "nobody_took_it", "number": incident.number},
+                                  due_at=now)
                 fired += 1
         return fired
 

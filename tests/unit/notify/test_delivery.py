@@ -1,0 +1,83 @@
+"""From incident to people: escalation DMs through the outbox to a recording platform."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.events import UserRef
+from bot.incidents.models import IncidentRow
+from bot.notify.delivery import Delivery
+from bot.notify.escalation import EscalationService, parse_window
+from bot.notify.outbox import OutboxWorker, backoff
+from bot.ports import ChatPlatform
+from bot.store.db import session_factory
+from tests.conftest import Clock
+from tests.fakes.platform import FakePlatform
+from tests.unit.notify.test_escalation import DIRECTORY
+
+
+def test_the_fake_implements_the_port() -> None:
+    platform: ChatPlatform = FakePlatform()
+    assert platform.name == "web"
+
+
+async def test_coordinators_get_a_dm_with_the_acknowledge_button_and_the_reporter_hears_who_took_it(
+    db: AsyncEngine,
+) -> None:
+    clock = Clock()
+    sessions = session_factory(db)
+    platform = FakePlatform(failures=1)  # the first delivery hits an outage
+    worker = OutboxWorker(sessions, Delivery({"web": platform}), clock=clock)
+    escalation = EscalationService(sessions, DIRECTORY, platform="web", clock=clock)
+    async with sessions() as session, session.begin():
+        incident = IncidentRow(number="2026-0042", playbook="naaktbeeld-sexting", answers={},
+                               reporter_platform="web", reporter_id="teacher", excluded=[])
+        session.add(incident)
+        await session.flush()
+        await escalation.start(session, incident=incident, roles=["vertrouwenspersoon"],
+                               window=parse_window("15m"), urgent=True)
+
+    assert await worker.run_once() == 1  # one failed (outage), the other went out
+    clock.advance(seconds=backoff(1).total_seconds())
+    assert await worker.run_once() == 1  # the retry: nothing lost
+    for coordinator in ("vp1", "vp2"):
+        [dm] = platform.to(coordinator)
+        assert "2026-0042" in dm.text and [b.payload for b in dm.choices] == ["inc:2026-0042:ack"]
+        assert dm.choices[0].label == "Ik pak dit op"
+
+    assert await escalation.acknowledge(number="2026-0042", user=UserRef("web", "vp2"))
+    assert await worker.run_once() == 1
+    [taken] = platform.to("teacher")
+    assert "opgepakt" in taken.text
+    clock.advance(hours=1)
+    assert await escalation.fire_due() == 0 and await worker.run_once() == 0
+    assert platform.to("dir1") == []
+
+
+async def test_an_unknown_platform_stays_in_the_outbox(db: AsyncEngine) -> None:
+    clock = Clock()
+    sessions = session_factory(db)
+    worker = OutboxWorker(sessions, Delivery({}), clock=clock, max_attempts=2)
+    escalation = EscalationService(sessions, DIRECTORY, platform="web", clock=clock)
+    async with sessions() as session, session.begin():
+        incident = IncidentRow(number="2026-0001", playbook="cyberpesten", answers={}, reporter_platform="web",
+                               reporter_id="t", excluded=[])
+        session.add(incident)
+        await session.flush()
+        await escalation.start(session, incident=incident, roles=["directie"], window=timedelta(minutes=30),
+                               urgent=True)
+    assert await worker.run_once() == 0
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_every_template_renders_in_both_languages(lang: str) -> None:
+    from bot.notify.delivery import render
+    from bot.notify.outbox import OutboxMessage
+
+    for template in ("escalation", "incident_taken", "nobody_took_it"):
+        message = OutboxMessage(1, "k", "dm", {"platform": "web", "id": "u"},
+                                {"template": template, "number": "2026-0001", "role": "directie", "urgent": True}, 0)
+        assert "2026-0001" in render(message, lang).text
