@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.playbooks.library import PlaybookLibrary
 from bot.store.db import create_schema, make_engine
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,6 +33,17 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def sample_library(tmp_path: Path) -> PlaybookLibrary:
+    """A library with the small sample playbook of the lint tests."""
+    from tests.unit.conversation.helpers import library_from_text
+    from tests.unit.playbooks.sample import VALID
+
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    return library_from_text(folder, sample=VALID)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.errors import InvalidInput, UserFacingError
@@ -20,6 +19,7 @@ from bot.events import UserRef
 from bot.incidents.models import ChecklistRow, ChronologyRow, IncidentCounter, IncidentRow
 from bot.playbooks import paths
 from bot.playbooks.library import PlaybookLibrary
+from bot.store.db import upsert_insert
 from bot.store.models import utcnow
 
 MAX_WHAT, MAX_WHERE, MAX_SINCE = 2000, 500, 200
@@ -159,8 +159,7 @@ class IncidentService:
 
 async def _next_number(session: AsyncSession, year: int) -> str:
     """``YYYY-NNNN``: one atomic upsert, so concurrent openers never share a number."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(session)
     statement = (
         insert(IncidentCounter)
         .values(year=year, last=1)

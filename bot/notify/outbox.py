@@ -24,10 +24,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Integer, String, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.store.db import upsert_insert
 from bot.store.models import Base, utcnow
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -64,8 +64,7 @@ class OutboxMessage:
 async def enqueue(session: AsyncSession, *, key: str, kind: str, target: dict[str, Any], payload: dict[str, Any],
                   due_at: datetime | None = None) -> None:
     """Add a message in the caller's transaction; a repeated ``key`` is ignored."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(session)
     statement = insert(OutboxRow).values(key=key, kind=kind, target=target, payload=payload,
                                          due_at=due_at or utcnow(), status=PENDING, attempts=0)
     await session.execute(statement.on_conflict_do_nothing(index_elements=[OutboxRow.key]))

@@ -6,11 +6,14 @@ same way. Tables are created on start; the schema is small and additive so far.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.store.models import Base
@@ -43,6 +46,12 @@ async def create_schema(engine: AsyncEngine) -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(Base.metadata.create_all)
+
+
+def upsert_insert(session: AsyncSession) -> Callable[..., Any]:
+    """The dialect's ``insert`` that supports ``on_conflict_do_*`` (PostgreSQL or SQLite)."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]

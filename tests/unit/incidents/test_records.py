@@ -18,17 +18,13 @@ from bot.incidents.service import IncidentService, ReportForm
 from bot.playbooks.library import PlaybookLibrary
 from bot.store.db import session_factory
 from tests.conftest import REPO, Clock
-from tests.unit.conversation.helpers import library_from_text
-from tests.unit.playbooks.sample import VALID
 
 OWNER = UserRef("web", "coordinator-1")
 
 
 @pytest.fixture
-def library(tmp_path: Path) -> PlaybookLibrary:
-    folder = tmp_path / "playbooks"
-    folder.mkdir()
-    return library_from_text(folder, sample=VALID)
+def library(sample_library: PlaybookLibrary) -> PlaybookLibrary:
+    return sample_library
 
 
 async def test_close_export_and_purge(db: AsyncEngine, library: PlaybookLibrary) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,18 +14,14 @@ from bot.incidents.service import IncidentService, ReportForm
 from bot.playbooks.library import PlaybookLibrary
 from bot.store.db import session_factory
 from tests.conftest import Clock
-from tests.unit.conversation.helpers import library_from_text
-from tests.unit.playbooks.sample import VALID
 
 TEACHER = UserRef("web", "teacher-1")
 COORDINATOR = UserRef("web", "coordinator-1")
 
 
 @pytest.fixture
-def library(tmp_path: Path) -> PlaybookLibrary:
-    folder = tmp_path / "playbooks"
-    folder.mkdir()
-    return library_from_text(folder, sample=VALID)
+def library(sample_library: PlaybookLibrary) -> PlaybookLibrary:
+    return sample_library
 
 
 async def test_opening_gives_a_readable_number_and_the_fitting_checklist(db: AsyncEngine,
