@@ -6,7 +6,8 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from bot.playbooks.lint import lint_library
+from bot.playbooks import contacts
+from bot.playbooks.lint import lint_contacts, lint_library
 from bot.playbooks.loader import CONCEPTS_FILE, load_playbooks, sort_key
 from bot.playbooks.schema import Playbook, TextList
 
@@ -47,7 +48,8 @@ def load_library(directory: Path) -> tuple[PlaybookLibrary, list[str]]:
     """Load every valid playbook; invalid ones are left out and their problems returned.
 
     A playbook with lint problems (a dead end, an unreachable step) is left out too:
-    serving it could strand a teacher mid-conversation. Problems that cannot strand
+    serving it could strand a teacher mid-conversation; so is one that mentions a phone
+    number or web address that is not on the verified list. Problems that cannot strand
     anyone (a ``related:`` link to a missing playbook, an unknown concept) are reported
     but only disable that link or trigger combination.
     """
@@ -56,6 +58,11 @@ def load_library(directory: Path) -> tuple[PlaybookLibrary, list[str]]:
         return PlaybookLibrary([]), [f"{directory}: playbook directory not found"]
     blocking = [p for p in result.problems if not p.startswith(_concepts_prefix(directory))]
     blocking += lint_library(result.playbooks, check_links=False)
+    # Safety rule 5: a playbook with an unverified phone number or address is not served.
+    contact_list, contact_problems = contacts.load_contacts([directory])
+    blocking += contact_problems
+    for item in result.playbooks:
+        blocking += lint_contacts(item, contact_list)
     bad_files = {problem.split(":", 1)[0] for problem in blocking}
     good = [item.playbook for item in result.playbooks if item.doc.file not in bad_files]
     # A link to a missing playbook only hides that button, an unknown concept only that

@@ -34,6 +34,8 @@ DUTCH_ONLY = VALID.replace("id: sample", "id: dutch").replace("[voorbeeldwoord]"
 
 @pytest.fixture
 def library(tmp_path: Path) -> PlaybookLibrary:
+    (tmp_path / "_contacts.yaml").write_text(
+        'phones:\n  - {number: "0900-8844", use: Politie, jurisdiction: [nl]}\n', encoding="utf-8")
     return library_from_text(tmp_path, sample=BOTH.replace("jurisdiction: [nl]\n", "jurisdiction: [nl, vl]\n"),
                              dutch=DUTCH_ONLY)
 

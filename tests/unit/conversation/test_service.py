@@ -99,3 +99,17 @@ async def test_unexpected_errors_answer_in_the_users_language_with_a_reference(t
         assert "boom" not in reply.text
     finally:
         await core.close()
+
+
+async def test_a_playbook_with_an_unverified_number_is_not_served(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    (settings.playbooks_dir / "_contacts.yaml").write_text(
+        'phones:\n  - {number: "112", use: Spoed, jurisdiction: [nl]}\n', encoding="utf-8")
+    text = VALID.replace('text: {nl: "Breed.", en: "Wide."}', 'text: {nl: "Bel 113.", en: "Call 113."}')
+    (settings.playbooks_dir / "sample.yaml").write_text(text, encoding="utf-8")
+    core = await build_core(settings)
+    try:
+        assert core.library.ids() == []
+        assert any("'113' is not a verified phone number" in p for p in core.playbook_problems)
+    finally:
+        await core.close()
