@@ -1,20 +1,35 @@
 """Build the core once: playbooks, router, engine, database and services.
 
-Adapters receive a :class:`Core`; nothing is constructed at import time.
+Adapters receive a :class:`Core`, register their platform (:meth:`Core.add_platform`),
+hand it neutral events (:meth:`Core.handle`) and start the background workers;
+nothing is constructed at import time.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import texts
+from bot.clock import Clock
 from bot.conversation.engine import Engine
 from bot.conversation.router import Router
 from bot.conversation.service import ConversationService
 from bot.directory import SchoolDirectory, load_directory
+from bot.events import ButtonPressed, Event, FormSubmitted
+from bot.incidents.actions import IncidentActions, is_incident_payload
+from bot.incidents.reporting import Reporting
+from bot.messages import Reply, Section, Tone
+from bot.notify.delivery import Delivery
+from bot.notify.escalation import EscalationService
+from bot.notify.outbox import OutboxWorker
+from bot.notify.workers import Workers
 from bot.playbooks.library import PlaybookLibrary, load_library
+from bot.ports import ChatPlatform
 from bot.settings import Settings
 from bot.store.conversations import ConversationStore
 from bot.store.db import create_schema, make_engine, session_factory
@@ -32,25 +47,83 @@ class Core:
     conversations: ConversationService
     playbook_problems: list[str]
     directory: SchoolDirectory | None = None
+    clock: Clock = field(default_factory=Clock)
+    actions: IncidentActions | None = None
+    platforms: dict[str, ChatPlatform] = field(default_factory=dict)
+    workers: Workers | None = None
+
+    def add_platform(self, platform: ChatPlatform) -> None:
+        self.platforms[platform.name] = platform
+
+    def make_workers(self, *, interval: float = 2.0) -> Workers | None:
+        """The outbox and escalation loop (None without a school directory: nothing to send)."""
+        if self.directory is None:
+            return None
+        sessions = session_factory(self.db)
+        delivery = Delivery(self.platforms, sessions, self.library, self.directory)
+        self.workers = Workers(OutboxWorker(sessions, delivery, clock=self.clock),
+                               EscalationService(sessions, self.directory, clock=self.clock), interval=interval)
+        return self.workers
+
+    async def handle(self, event: Event) -> list[Reply]:
+        """Route an event: incident buttons and forms to the incident, the rest to the
+        conversation. Wakes the workers so that what it caused goes out at once."""
+        try:
+            if isinstance(event, ButtonPressed | FormSubmitted) and is_incident_payload(event.payload):
+                replies = await self._incident_action(event)
+            else:
+                replies = await self.conversations.handle(event)
+        finally:
+            if self.workers:
+                self.workers.wake()
+        return replies
+
+    async def _incident_action(self, event: ButtonPressed | FormSubmitted) -> list[Reply]:
+        lang = self.directory.language if self.directory else self.settings.default_lang
+        if self.actions is None:
+            text = texts.unknown_button(lang)
+            return [Reply(text, (Section(text),), ephemeral=True, lang=lang)]
+        try:
+            return await self.actions.handle(event)
+        except Exception:
+            ref = uuid.uuid4().hex[:6]
+            log.exception("unexpected error handling an incident action", extra={"ref": ref})
+            text = texts.unexpected_error(lang, ref)
+            return [Reply(text, (Section(text, tone=Tone.DANGER),), ephemeral=True, lang=lang)]
 
     async def close(self) -> None:
         await self.db.dispose()
 
 
-async def build_core(settings: Settings) -> Core:
+def _directory(settings: Settings, fallback: Path | None) -> SchoolDirectory | None:
+    path = settings.school_config
+    if not path.exists() and fallback is not None and fallback.exists():
+        log.info("no %s: using the demo school from %s", path, fallback)
+        path = fallback
+    if not path.exists():
+        return None
+    directory, problems = load_directory(path)
+    for problem in problems:
+        log.warning("school directory problem: %s", problem)
+    return directory
+
+
+async def build_core(settings: Settings, *, fallback_school: Path | None = None) -> Core:
+    """Everything but the platforms. ``fallback_school`` is used when ``SCHOOL_CONFIG``
+    does not exist (the simulator's demo school)."""
     library, problems = load_library(settings.playbooks_dir)
     if problems:
         log.warning("%d playbook problem(s); run 'protocolwijzer lint' for details", len(problems))
     log.info("loaded %d playbook(s)", len(library))
-    directory = None
-    if settings.school_config.exists():
-        directory, directory_problems = load_directory(settings.school_config)
-        for problem in directory_problems:
-            log.warning("school directory problem: %s", problem)
+    directory = _directory(settings, fallback_school)
+    clock = Clock()
     router = Router(library)
-    engine = Engine(library, router, jurisdiction=directory.jurisdiction if directory else None)
+    engine = Engine(library, router, directory=directory)
     db = make_engine(settings.database_url)
     await create_schema(db)
-    store = ConversationStore(session_factory(db))
-    service = ConversationService(engine, store, default_lang=settings.default_lang)
-    return Core(settings, library, router, engine, db, service, problems, directory)
+    sessions = session_factory(db)
+    reporting = Reporting(sessions, library, directory, clock=clock) if directory else None
+    actions = IncidentActions(sessions, library, directory, clock=clock) if directory else None
+    service = ConversationService(engine, ConversationStore(sessions), default_lang=settings.default_lang,
+                                  reporting=reporting)
+    return Core(settings, library, router, engine, db, service, problems, directory, clock, actions)

@@ -41,6 +41,17 @@ class ButtonPressed:
 
 
 @dataclass(frozen=True)
+class FormSubmitted:
+    """The answers to a :class:`~bot.messages.Form`; ``payload`` is the form's ``submit``.
+    ``values`` maps field names to what was typed or chosen (adapters pass them as is)."""
+
+    key: ConversationKey
+    user: UserRef
+    payload: str
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Command:
     """An explicit command: ``start`` (optionally with a question), ``menu``,
     ``restart``, ``resume`` (re-show where the user is), ``lang`` (arg ``nl``/``en``)."""
@@ -51,4 +62,4 @@ class Command:
     arg: str = ""
 
 
-Event = TextMessage | ButtonPressed | Command
+Event = TextMessage | ButtonPressed | FormSubmitted | Command

@@ -53,6 +53,8 @@ class ChecklistItem:
     text: str
     owner: str = ""
     done: bool = False
+    action: Button | None = None
+    """Marks the item done (or open again); drawn next to the item."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,44 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a form: free text (``multiline`` for a text area) or, when
+    ``options`` is set, a single choice whose first option is the default."""
+
+    name: str
+    label: str
+    hint: str = ""
+    required: bool = False
+    multiline: bool = False
+    max_length: int = 500
+    options: tuple[Option, ...] = ()
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    """Asks for a few values at once (the incident report, an edited briefing).
+
+    Adapters draw it as a Slack modal, an Adaptive Card with inputs or an HTML form and
+    hand the answers back as :class:`~bot.events.FormSubmitted` with ``submit`` as its
+    payload; ``intro`` is markup shown above the fields (the privacy guidance).
+    """
+
+    submit: str
+    title: str
+    submit_label: str
+    fields: tuple[FormField, ...]
+    intro: str = ""
+    cancel: Button | None = None
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message from the bot.
 
@@ -84,6 +124,7 @@ class Reply:
             so that a conversation stays short on a phone.
         ephemeral: a short remark only the asking user needs to see; it carries its text
             both as ``text`` and as its single section, and changes nothing else.
+        form: inputs to fill in; adapters that can open a dialog (a Slack modal) do so.
     """
 
     text: str
@@ -93,6 +134,7 @@ class Reply:
     replace: bool = False
     ephemeral: bool = False
     lang: str = "nl"
+    form: Form | None = None
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def all_buttons(self) -> tuple[Button, ...]:

@@ -12,6 +12,11 @@ Example::
         async def post(self, to: ChannelRef, reply: Reply) -> MessageRef: ...
         async def update(self, ref: MessageRef, reply: Reply) -> None: ...
         async def open_space(self, *, name: str, members: list[UserRef]) -> ChannelRef: ...
+        async def invite(self, space: ChannelRef, members: list[UserRef]) -> None: ...
+
+Every method may be called again for the same effect after a crash (the outbox delivers
+at least once): ``open_space`` with a name that exists returns that space, and inviting
+someone who is already a member is not an error.
 """
 
 from __future__ import annotations
@@ -50,4 +55,8 @@ class ChatPlatform(Protocol):
         """Replace an earlier message (e.g. "taken by J." on the other coordinators' DMs)."""
 
     async def open_space(self, *, name: str, members: list[UserRef]) -> ChannelRef:
-        """Create a private space for an incident and invite its members."""
+        """Create a private space for an incident (or find the one with that name) and
+        invite its members."""
+
+    async def invite(self, space: ChannelRef, members: list[UserRef]) -> None:
+        """Add people to an incident space (the coordinator who took it over)."""

@@ -16,16 +16,32 @@ from bot import texts
 from bot.conversation import payloads, views
 from bot.conversation.router import Router
 from bot.conversation.state import ConversationState, View
-from bot.events import ButtonPressed, Command, Event, TextMessage
+from bot.directory import SchoolDirectory
+from bot.errors import InvalidInput
+from bot.events import ButtonPressed, Command, Event, FormSubmitted, TextMessage
+from bot.incidents import form as report_form
+from bot.incidents.form import ReportForm
 from bot.messages import Reply, Section
 from bot.playbooks import paths
 from bot.playbooks.library import PlaybookLibrary
 
 
 @dataclass(frozen=True)
+class OpenIncident:
+    """An effect: open an incident from this conversation (the service carries it out,
+    in one transaction with everything the incident sends)."""
+
+    playbook: str
+    answers: dict[str, str]
+    form: ReportForm
+    lang: str
+
+
+@dataclass(frozen=True)
 class Decision:
     state: ConversationState
     replies: tuple[Reply, ...]
+    effects: tuple[OpenIncident, ...] = ()
 
 
 #: Typed words that act as commands rather than questions.
@@ -50,14 +66,18 @@ class Engine:
     """Args:
         library: the playbooks to serve.
         router: ranks free text against them.
-        jurisdiction: the school directory's ``nl``/``vl``; it answers each playbook's
-            jurisdiction question and hides playbooks that do not apply there.
+        directory: the school directory; without one there is nobody to report to, so the
+            [Meld bij coördinator] button is not offered. Its ``jurisdiction`` answers each
+            playbook's jurisdiction question and hides playbooks that do not apply there.
+        jurisdiction: overrides the directory's (for walking playbooks without a school).
     """
 
-    def __init__(self, library: PlaybookLibrary, router: Router, *, jurisdiction: str | None = None) -> None:
+    def __init__(self, library: PlaybookLibrary, router: Router, *, directory: SchoolDirectory | None = None,
+                 jurisdiction: str | None = None) -> None:
         self.library = library
         self.router = router
-        self.jurisdiction = jurisdiction
+        self.directory = directory
+        self.jurisdiction = jurisdiction or (directory.jurisdiction if directory else None)
 
     # -- entry point ---------------------------------------------------------------
     def decide(self, state: ConversationState, event: Event) -> Decision:
@@ -65,6 +85,8 @@ class Engine:
             state = state.evolve(jurisdiction=self.jurisdiction)
         if isinstance(event, ButtonPressed):
             return self._on_button(state, event.payload)
+        if isinstance(event, FormSubmitted):
+            return self._on_form(state, event)
         if isinstance(event, Command):
             return self._on_command(state, event.name, event.arg)
         return self._on_text(state, event)
@@ -87,7 +109,7 @@ class Engine:
         if matches:
             new = state.evolve(view=View.SUGGEST, playbook=None, answers={},
                                suggestions=tuple(m.playbook for m in matches[:3]), version=state.version + 1)
-            return Decision(new, (views.render(new, self.library),))
+            return Decision(new, (self._render(new),))
         new = state.evolve(view=View.MENU, playbook=None, answers={}, suggestions=(), version=state.version + 1)
         return Decision(new, (views.menu(new, self.library, intro=texts.not_understood(lang)),))
 
@@ -96,7 +118,7 @@ class Engine:
         if name == "start" and arg.strip():
             return self._route(state, arg)
         if name == "resume":
-            return Decision(state, (views.render(state, self.library),))
+            return Decision(state, (self._render(state),))
         if name == "lang":
             return self._switch_language(state, arg, replace=replace)
         if name in ("restart", "back", "all") and not state.playbook:
@@ -112,7 +134,7 @@ class Engine:
     def _switch_language(self, state: ConversationState, lang: str, *, replace: bool) -> Decision:
         lang = "en" if lang == "en" else "nl"
         new = state.evolve(lang=lang, version=state.version + 1)
-        reply = views.render(new, self.library)
+        reply = self._render(new)
         if not replace:
             reply = Reply(reply.text, (Section(texts.language_switched(lang)), *reply.sections),
                           reply.choices, reply.actions, lang=lang)
@@ -132,7 +154,40 @@ class Engine:
             return self._answer(state, arg)
         if verb == "steps":
             return self._show(state.evolve(view=View.STEPS), replace=True)
+        if verb == "report":
+            return self._open_form(state)
+        if verb == "submit":
+            return _remark(state, texts.stale_button(state.lang))
         return self._on_command(state, verb, arg, replace=True)
+
+    # -- the report form -------------------------------------------------------------
+    def _reportable(self, state: ConversationState) -> bool:
+        playbook = self.library.get(state.playbook)
+        return (self.directory is not None and playbook is not None
+                and paths.next_question(playbook, state.effective_answers()) is None)
+
+    def _open_form(self, state: ConversationState) -> Decision:
+        if not self._reportable(state):
+            return _remark(state, texts.stale_button(state.lang))
+        new = state.evolve(view=View.REPORT, version=state.version + 1)
+        return Decision(new, (self._render(new),))
+
+    def _on_form(self, state: ConversationState, event: FormSubmitted) -> Decision:
+        payload = payloads.decode(event.payload)
+        if payload is None or payload.verb != "submit":
+            return _remark(state, texts.unknown_button(state.lang))
+        if payload.version != state.version or state.view is not View.REPORT or not self._reportable(state):
+            return _remark(state, texts.stale_button(state.lang))
+        playbook = self.library.get(state.playbook)
+        assert playbook is not None and state.playbook is not None
+        answers = state.effective_answers()
+        try:
+            form = report_form.parse(event.values).validated(
+                self.directory, asked=report_form.asks_colleague_role(playbook, answers))
+        except InvalidInput as exc:
+            return _remark(state, exc.message)
+        new = state.evolve(view=View.STEPS, version=state.version + 1)
+        return Decision(new, (), (OpenIncident(state.playbook, answers, form, state.lang),))
 
     def _answer(self, state: ConversationState, arg: str) -> Decision:
         playbook = self.library.get(state.playbook)
@@ -160,7 +215,15 @@ class Engine:
 
     def _show(self, state: ConversationState, *, replace: bool) -> Decision:
         new = state.evolve(version=state.version + 1)
-        return Decision(new, (_replacing(views.render(new, self.library), replace),))
+        return Decision(new, (_replacing(self._render(new), replace),))
+
+    def _render(self, state: ConversationState) -> Reply:
+        playbook = self.library.get(state.playbook)
+        if state.view is View.REPORT and playbook is not None:
+            v = state.version
+            return report_form.build(playbook, state.effective_answers(), self.directory, lang=state.lang,
+                                     submit=payloads.encode(v, "submit"), cancel=payloads.encode(v, "steps"))
+        return views.render(state, self.library, reportable=self.directory is not None)
 
 
 def _replacing(reply: Reply, replace: bool) -> Reply:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PREFIX = "pw1"
-VERBS = frozenset({"pick", "ans", "back", "restart", "all", "steps", "menu", "lang", "related"})
+VERBS = frozenset({"pick", "ans", "back", "restart", "all", "steps", "menu", "lang", "related", "report", "submit"})
 
 
 @dataclass(frozen=True)

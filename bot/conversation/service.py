@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import TYPE_CHECKING
 
 from bot import texts
-from bot.conversation.engine import Engine
+from bot.conversation.engine import Engine, OpenIncident
 from bot.conversation.state import ConversationState
-from bot.errors import StoreConflict
+from bot.errors import StoreConflict, UserFacingError
 from bot.events import Event
 from bot.messages import Reply, Section, Tone
 from bot.store.conversations import ConversationStore
+
+if TYPE_CHECKING:
+    from bot.incidents.reporting import Reporting
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +31,12 @@ class ConversationService:
         replies = await service.handle(TextMessage(key, user, "er gaat een naaktfoto rond"))
     """
 
-    def __init__(self, engine: Engine, store: ConversationStore, *, default_lang: str = "nl") -> None:
+    def __init__(self, engine: Engine, store: ConversationStore, *, default_lang: str = "nl",
+                 reporting: Reporting | None = None) -> None:
         self.engine = engine
         self.store = store
         self.default_lang = default_lang
+        self.reporting = reporting
 
     async def handle(self, event: Event) -> list[Reply]:
         key = event.key.as_string()
@@ -43,15 +49,23 @@ class ConversationService:
                 decision = self.engine.decide(state, event)
                 if decision.state == state and stored is not None:
                     return list(decision.replies)
+                # Effects first: each is idempotent per (conversation, version), so a retry
+                # after a conflict finds the incident instead of opening a second one.
+                extra = [await self._carry_out(effect, event, f"{key}#{state.version}") for effect in decision.effects]
                 try:
                     await self.store.save(key, decision.state, expected=stored)
                 except StoreConflict:
                     log.info("conversation update conflict, retrying", extra={"platform": event.key.platform})
                     continue
-                return list(decision.replies)
+                return [*decision.replies, *extra]
             raise StoreConflict(key)
         except Exception:
             ref = uuid.uuid4().hex[:6]
             log.exception("unexpected error handling an event", extra={"ref": ref, "platform": event.key.platform})
             text = texts.unexpected_error(lang, ref)
             return [Reply(text, (Section(text, tone=Tone.DANGER),), ephemeral=True, lang=lang)]
+
+    async def _carry_out(self, effect: OpenIncident, event: Event, source_key: str) -> Reply:
+        if self.reporting is None:
+            raise UserFacingError("reporting is not configured (no school directory)")
+        return await self.reporting.report(effect, reporter=event.user, source_key=source_key)

@@ -17,6 +17,8 @@ class View(StrEnum):
     QUESTION = "question"
     STEPS = "steps"
     ALL_STEPS = "all_steps"
+    REPORT = "report"
+    """The report form is open (its answers are never stored in the state)."""
 
 
 @dataclass(frozen=True)

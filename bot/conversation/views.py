@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot import texts
 from bot.conversation import payloads
 from bot.conversation.state import ConversationState, View
+from bot.incidents import texts as incident_texts
 from bot.messages import Button, ButtonStyle, Field, Reply, Section, Tone
 from bot.playbooks import paths
 from bot.playbooks.library import PlaybookLibrary
@@ -165,7 +166,8 @@ def _related_buttons(state: ConversationState, steps: list[Step], library: Playb
     return tuple(buttons)
 
 
-def steps(state: ConversationState, playbook: Playbook, library: PlaybookLibrary) -> Reply:
+def steps(state: ConversationState, playbook: Playbook, library: PlaybookLibrary, *,
+          reportable: bool = False) -> Reply:
     loc = _locale(state)
     chosen = paths.applicable_steps(playbook, state.effective_answers())
     sections = _opening(playbook, state)
@@ -175,10 +177,12 @@ def steps(state: ConversationState, playbook: Playbook, library: PlaybookLibrary
     sections.extend(
         _step_section(n, step, loc, collapsed=not _needs_attention_now(step)) for n, step in enumerate(chosen, 1)
     )
+    report = (Button(payloads.encode(state.version, "report"), incident_texts.report_button(loc.lang),
+                     ButtonStyle.PRIMARY),) if reportable else ()
     return Reply(
         f"{loc.t(playbook.title)} — {texts.steps_title(loc.lang)}",
         tuple(sections),
-        _related_buttons(state, chosen, library),
+        report + _related_buttons(state, chosen, library),
         _nav(state, back=bool(state.answers), steps_toggle="all"),
         lang=loc.lang,
     )
@@ -223,7 +227,7 @@ def _possible_for(playbook: Playbook, step: Step, state: ConversationState) -> b
     return known is None or allowed is None or known in allowed
 
 
-def render(state: ConversationState, library: PlaybookLibrary) -> Reply:
+def render(state: ConversationState, library: PlaybookLibrary, *, reportable: bool = False) -> Reply:
     """The reply for wherever the state says the user is."""
     playbook = library.get(state.playbook)
     if state.view is View.SUGGEST:
@@ -234,4 +238,4 @@ def render(state: ConversationState, library: PlaybookLibrary) -> Reply:
         return all_steps(state, playbook, library)
     if paths.next_question(playbook, state.effective_answers()) is not None:
         return question(state, playbook)
-    return steps(state, playbook, library)
+    return steps(state, playbook, library, reportable=reportable)

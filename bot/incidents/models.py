@@ -30,15 +30,31 @@ class IncidentRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     number: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)
+    source_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    """The conversation and form version it was reported from: a double submit or a
+    retried request finds this incident instead of opening a second one."""
     playbook: Mapped[str] = mapped_column(String(64), nullable=False)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
     reporter_platform: Mapped[str] = mapped_column(String(16), nullable=False)
     reporter_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    reporter_name: Mapped[str] = mapped_column(String(128), nullable=False, default="")
     owner_id: Mapped[str | None] = mapped_column(String(128))
     excluded: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     """Platform user ids that must never be invited, messaged, escalated to or briefed
     (a colleague suspected in the incident who holds a school role)."""
+    excluded_role: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    member_roles: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    """Roles invited to the private space: those the fitting steps name."""
+    access_roles: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    """Roles that may see and act on the incident: the members' plus the escalation chain."""
+    urgent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    lang: Mapped[str] = mapped_column(String(2), nullable=False, default="nl")
+    space_id: Mapped[str] = mapped_column(String(128), nullable=False, default="")
+    card_id: Mapped[str] = mapped_column(String(128), nullable=False, default="")
+    briefing_draft: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    briefing_sent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    briefing_offered: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # Free text from the report form: purged after the retention period.
     what: Mapped[str] = mapped_column(Text, nullable=False, default="")
     where: Mapped[str] = mapped_column(Text, nullable=False, default="")

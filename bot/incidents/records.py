@@ -17,10 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.errors import InvalidInput, UserFacingError
 from bot.events import UserRef
+from bot.incidents import journal
 from bot.incidents.models import ChecklistRow, ChronologyRow, IncidentRow
+from bot.incidents.outcomes import OUTCOMES
+from bot.notify import outbox
+from bot.notify.escalation import CANCELLED, PENDING, EscalationRow
 from bot.store.models import utcnow
 
-OUTCOMES = ("resolved", "referred", "police", "no-action", "other")
 PURGED = "[verwijderd na bewaartermijn / removed after retention period]"
 
 
@@ -34,17 +37,27 @@ def parse_period(text: str) -> timedelta:
 
 
 async def close(sessions: async_sessionmaker[AsyncSession], *, number: str, outcome: str, by: UserRef,
-                clock: Callable[[], datetime] = utcnow) -> None:
+                clock: Callable[[], datetime] = utcnow) -> bool:
+    """Close with an outcome; False when it was closed already. Pending escalations stop,
+    the chronology and card record it and the reporter hears that it was closed."""
     if outcome not in OUTCOMES:
         raise InvalidInput("outcome", f"outcome must be one of {', '.join(OUTCOMES)}")
     now = clock()
     async with sessions() as session, session.begin():
         row = await _incident(session, number)
-        if row.status == "closed":
-            return
-        row.status, row.outcome, row.closed_at = "closed", outcome, now
-        session.add(ChronologyRow(incident_id=row.id, at=now, actor=f"{by.platform}:{by.id}", kind="closed",
-                                  detail=outcome))
+        closing = await session.execute(update(IncidentRow).where(IncidentRow.id == row.id,
+                                                                  IncidentRow.status != "closed")
+                                        .values(status="closed", outcome=outcome, closed_at=now))
+        if closing.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        await session.execute(update(EscalationRow).where(EscalationRow.incident_id == row.id,
+                                                          EscalationRow.status == PENDING).values(status=CANCELLED))
+        await outbox.cancel(session, key_prefix=f"{number}:escalation:")
+        await journal.record(session, row, actor=journal.actor_id(by), kind="closed", detail=outcome, at=now)
+        await outbox.enqueue(session, key=f"{number}:closed:reporter", kind="dm",
+                             target={"platform": row.reporter_platform, "id": row.reporter_id},
+                             payload={"template": "incident_closed", "number": number}, due_at=now)
+        return True
 
 
 async def export_markdown(sessions: async_sessionmaker[AsyncSession], *, number: str) -> str:
@@ -82,7 +95,8 @@ async def purge(sessions: async_sessionmaker[AsyncSession], *, older_than: timed
         if not ids:
             return 0
         await session.execute(update(IncidentRow).where(IncidentRow.id.in_(ids))
-                              .values(what=PURGED, where="", since="", purged_at=clock()))
+                              .values(what=PURGED, where="", since="", reporter_name="", briefing_draft="",
+                                      purged_at=clock()))
         await session.execute(update(ChronologyRow).where(ChronologyRow.incident_id.in_(ids),
                                                           ChronologyRow.kind.in_(("note", "briefing")))
                               .values(detail=PURGED))

@@ -10,37 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.errors import InvalidInput, UserFacingError
+from bot.errors import UserFacingError
 from bot.events import UserRef
+from bot.incidents.form import ReportForm
 from bot.incidents.models import ChecklistRow, ChronologyRow, IncidentCounter, IncidentRow
 from bot.playbooks import paths
 from bot.playbooks.library import PlaybookLibrary
 from bot.store.db import upsert_insert
 from bot.store.models import utcnow
-
-MAX_WHAT, MAX_WHERE, MAX_SINCE = 2000, 500, 200
-
-
-@dataclass(frozen=True)
-class ReportForm:
-    """What the reporter typed: initials or descriptions, never names or images."""
-
-    what: str
-    where: str = ""
-    since: str = ""
-
-    def validated(self) -> ReportForm:
-        what, where, since = self.what.strip(), self.where.strip(), self.since.strip()
-        if not what:
-            raise InvalidInput("what", "Beschrijf kort wat er gebeurd is. / Describe briefly what happened.")
-        for field, value, limit in (("what", what, MAX_WHAT), ("where", where, MAX_WHERE), ("since", since, MAX_SINCE)):
-            if len(value) > limit:
-                raise InvalidInput(field, f"Maximaal {limit} tekens. / At most {limit} characters.")
-        return ReportForm(what, where, since)
 
 
 @dataclass(frozen=True)
@@ -93,26 +75,35 @@ class IncidentService:
 
     async def open(self, *, playbook_id: str, answers: dict[str, str], reporter: UserRef,
                    form: ReportForm) -> IncidentRead:
+        """Open an incident on its own (the reporting flow uses :meth:`insert` instead)."""
+        async with self._sessions() as session, session.begin():
+            row = await self.insert(session, playbook_id=playbook_id, answers=answers, reporter=reporter, form=form)
+            number = row.number
+        found = await self.get(number=number)
+        assert found is not None
+        return found
+
+    async def insert(self, session: AsyncSession, *, playbook_id: str, answers: dict[str, str], reporter: UserRef,
+                     form: ReportForm, **columns: Any) -> IncidentRow:
+        """Number, checklist and the first chronology entry, in the caller's transaction."""
         playbook = self._library.get(playbook_id)
         if playbook is None:
             raise UserFacingError(f"unknown playbook {playbook_id}")
         form = form.validated()
         now = self._clock()
-        async with self._sessions() as session, session.begin():
-            number = await _next_number(session, now.year)
-            row = IncidentRow(number=number, playbook=playbook_id, answers=dict(answers),
-                              reporter_platform=reporter.platform, reporter_id=reporter.id,
-                              what=form.what, where=form.where, since=form.since, created_at=now)
-            session.add(row)
-            await session.flush()
-            for position, step in enumerate(paths.applicable_steps(playbook, answers)):
-                session.add(ChecklistRow(incident_id=row.id, position=position, step_id=step.id,
-                                         roles=list(step.actor)))
-            session.add(ChronologyRow(incident_id=row.id, at=now, actor=_who(reporter), kind="opened",
-                                      detail=playbook_id))
-        found = await self.get(number=number)
-        assert found is not None
-        return found
+        number = await _next_number(session, now.year)
+        row = IncidentRow(number=number, playbook=playbook_id, answers=dict(answers),
+                          reporter_platform=reporter.platform, reporter_id=reporter.id,
+                          reporter_name=reporter.display_name[:128],
+                          what=form.what, where=form.where, since=form.since, created_at=now, **columns)
+        session.add(row)
+        await session.flush()
+        for position, step in enumerate(paths.applicable_steps(playbook, answers)):
+            session.add(ChecklistRow(incident_id=row.id, position=position, step_id=step.id,
+                                     roles=list(step.actor)))
+        session.add(ChronologyRow(incident_id=row.id, at=now, actor=_who(reporter), kind="opened",
+                                  detail=playbook_id))
+        return row
 
     async def get(self, *, number: str) -> IncidentRead | None:
         async with self._sessions() as session:

@@ -1,23 +1,44 @@
-"""Turn outbox messages into replies and hand them to the platform port.
+"""Carry out outbox messages through the platform port.
 
-Outbox payloads carry ids and template names only (no pupil data), so rendering happens
-here, at delivery time, in the recipient's language. A platform error propagates: the
-outbox worker then retries with backoff, and nothing is lost.
+Outbox payloads carry ids and template names only (no pupil data); what a message says
+is rendered here, at delivery time, from the current database state and in the school's
+language. A platform error propagates: the outbox worker retries with backoff, and
+nothing is lost. Every kind is safe to deliver twice (a crash after the platform call
+but before the outbox row is marked sent): spaces are found by name, card updates
+render the current state, invites to members are no-ops.
+
+Kinds:
+    dm        a direct message from a template (escalation, taken, nobody, closed, briefing due)
+    space     open the private space, invite its members and post the incident card
+    card      update the incident card in the space
+    invite    add the owner to the space
+    taken     update the other coordinators' escalation DMs: "taken by ..."
+    briefing  post the confirmed team briefing in the team channel
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot import texts
+from bot.directory import SchoolDirectory
 from bot.events import UserRef
+from bot.incidents import card, journal
+from bot.incidents import texts as incident_texts
 from bot.messages import Button, ButtonStyle, Reply, Section, Tone
-from bot.notify.outbox import OutboxMessage
-from bot.ports import ChannelRef, ChatPlatform
+from bot.notify.outbox import OutboxMessage, sent_refs
+from bot.playbooks.library import PlaybookLibrary
+from bot.ports import ChannelRef, ChatPlatform, MessageRef
 
 
-def render(message: OutboxMessage, lang: str = "nl") -> Reply:
-    """The reply for an outbox template."""
+class SpaceNotReady(Exception):
+    """The incident space is not open yet; the outbox retries this message later."""
+
+
+def render(message: OutboxMessage, lang: str = "nl", directory: SchoolDirectory | None = None) -> Reply:
+    """The reply for a DM template that needs no database."""
     payload = message.payload
     number = str(payload.get("number", ""))
     template = payload.get("template")
@@ -25,32 +46,107 @@ def render(message: OutboxMessage, lang: str = "nl") -> Reply:
         urgent = bool(payload.get("urgent"))
         text = texts.escalation_dm(lang, number, texts.role_name(str(payload.get("role", "")), lang), urgent)
         return Reply(text, (Section(text, tone=Tone.DANGER if urgent else Tone.WARNING),),
-                     (Button(f"inc:{number}:ack", texts.take_it(lang), ButtonStyle.PRIMARY),), lang=lang)
+                     (Button(card.payload(number, "ack"), texts.take_it(lang), ButtonStyle.PRIMARY),), lang=lang)
     if template == "incident_taken":
-        text = texts.incident_taken(lang, number)
+        owner = journal.display(f"{message.target.get('platform')}:{payload.get('owner', '')}", directory, lang)
+        text = incident_texts.incident_taken_reporter(lang, number, owner)
         return Reply(text, (Section(text, tone=Tone.INFO),), lang=lang)
     if template == "nobody_took_it":
         text = texts.nobody_took_it(lang, number)
         return Reply(text, (Section(text, tone=Tone.DANGER),), lang=lang)
+    if template == "incident_closed":
+        text = incident_texts.closed_reporter(lang, number)
+        return Reply(text, (Section(text, tone=Tone.INFO),), lang=lang)
     raise ValueError(f"unknown outbox template {template!r}")
 
 
 class Delivery:
     """The outbox worker's ``deliver``: routes each message to the right platform."""
 
-    def __init__(self, platforms: Mapping[str, ChatPlatform], *, lang: str = "nl") -> None:
-        self._platforms = dict(platforms)
-        self._lang = lang
+    def __init__(self, platforms: Mapping[str, ChatPlatform], sessions: async_sessionmaker[AsyncSession],
+                 library: PlaybookLibrary, directory: SchoolDirectory) -> None:
+        self._platforms = platforms  # not copied: adapters may register after start
+        self._sessions = sessions
+        self._library = library
+        self._directory = directory
 
-    async def __call__(self, message: OutboxMessage) -> None:
+    async def __call__(self, message: OutboxMessage) -> MessageRef | None:
         target = message.target
         platform = self._platforms.get(str(target.get("platform")))
         if platform is None:
             raise LookupError(f"no platform '{target.get('platform')}' configured")
-        reply = render(message, self._lang)
-        if message.kind == "dm":
-            await platform.dm(UserRef(platform.name, str(target["id"])), reply)
-        elif message.kind == "post":
-            await platform.post(ChannelRef(platform.name, str(target["id"])), reply)
-        else:
-            raise ValueError(f"unknown outbox kind {message.kind!r}")
+        kind = message.kind
+        number = str(message.payload.get("number", ""))
+        lang = self._directory.language
+        if kind == "dm":
+            to = UserRef(platform.name, str(target["id"]))
+            if message.payload.get("template") == "briefing_due":
+                return await platform.dm(to, await self._briefing_due(number))
+            return await platform.dm(to, render(message, lang, self._directory))
+        if kind == "space":
+            return await self._open_space(platform, number, [str(m) for m in message.payload.get("members", [])])
+        if kind == "card":
+            await self._update_card(platform, number)
+            return None
+        if kind == "invite":
+            async with self._sessions() as session:
+                snapshot = await card.load(session, number)
+            if not snapshot.incident.space_id:
+                raise SpaceNotReady(number)
+            await platform.invite(ChannelRef(platform.name, snapshot.incident.space_id),
+                                  [UserRef(platform.name, str(target["id"]))])
+            return None
+        if kind == "taken":
+            await self._update_other_dms(platform, number, str(message.payload.get("owner", "")))
+            return None
+        if kind == "briefing":
+            async with self._sessions() as session:
+                snapshot = await card.load(session, number)
+            text = snapshot.incident.briefing_draft
+            return await platform.post(ChannelRef(platform.name, str(target["id"])),
+                                       Reply(text.split("\n", 1)[0].replace("**", ""), (Section(text),), lang=lang))
+        raise ValueError(f"unknown outbox kind {kind!r}")
+
+    async def _open_space(self, platform: ChatPlatform, number: str, members: list[str]) -> MessageRef | None:
+        async with self._sessions() as session:
+            snapshot = await card.load(session, number)
+        incident = snapshot.incident
+        excluded = set(incident.excluded)
+        people = [UserRef(platform.name, m) for m in members if m not in excluded]
+        if incident.owner_id and incident.owner_id not in members:
+            people.append(UserRef(platform.name, incident.owner_id))
+        space = await platform.open_space(name=f"incident-{number.lower()}", members=people)
+        if incident.card_id:
+            return None  # a repeated delivery: the card is already there
+        posted = await platform.post(space, card.render(snapshot, self._library, self._directory))
+        async with self._sessions() as session, session.begin():
+            row = await session.get(type(incident), incident.id)
+            assert row is not None
+            row.space_id, row.card_id = space.id, posted.id
+        # Whatever changed while the card was being posted is shown by the next update.
+        await self._update_card(platform, number)
+        return posted
+
+    async def _update_card(self, platform: ChatPlatform, number: str) -> None:
+        async with self._sessions() as session:
+            snapshot = await card.load(session, number)
+        if not snapshot.incident.card_id:
+            raise SpaceNotReady(number)
+        ref = MessageRef(platform.name, snapshot.incident.space_id, snapshot.incident.card_id)
+        await platform.update(ref, card.render(snapshot, self._library, self._directory))
+
+    async def _update_other_dms(self, platform: ChatPlatform, number: str, owner: str) -> None:
+        lang = self._directory.language
+        who = journal.display(f"{platform.name}:{owner}", self._directory, lang)
+        text = incident_texts.taken_by(lang, number, who)
+        async with self._sessions() as session:
+            refs = await sent_refs(session, key_prefix=f"{number}:escalation:")
+        for key, ref in refs:
+            if key.split(":", 3)[-1] != owner:  # the owner's own DM was replaced by their press
+                await platform.update(ref, Reply(text, (Section(text),), lang=lang))
+
+    async def _briefing_due(self, number: str) -> Reply:
+        async with self._sessions() as session:
+            snapshot = await card.load(session, number)
+        lang = snapshot.incident.lang
+        return card.preview(snapshot, self._library, self._directory, intro=incident_texts.briefing_due(lang, number))

@@ -25,7 +25,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.directory import SchoolDirectory, WorkingHours
 from bot.events import UserRef
+from bot.incidents import journal
 from bot.incidents.models import IncidentRow
+from bot.notify import outbox
 from bot.notify.outbox import enqueue
 from bot.notify.working_hours import deliver_at
 from bot.store.models import Base, utcnow
@@ -84,44 +86,67 @@ def recipients(roles: list[str], directory: SchoolDirectory, *, platform: str, e
     return out
 
 
+@dataclass(frozen=True)
+class Started:
+    roles: list[str]
+    """The roles pinged first."""
+    deliver_at: datetime
+    """When their messages go out: now, or the next opening of working hours."""
+    reached: int
+    """How many people were messaged (0: nobody holds those roles, or all are excluded)."""
+
+
 class EscalationService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], directory: SchoolDirectory, *, platform: str,
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], directory: SchoolDirectory, *,
                  clock: Callable[[], datetime] = utcnow, lease: timedelta = timedelta(minutes=2)) -> None:
         self._sessions = sessions
         self._directory = directory
-        self._platform = platform
         self._clock = clock
         self._lease = lease
         self.worker_id = uuid.uuid4().hex[:12]
 
     async def start(self, session: AsyncSession, *, incident: IncidentRow, roles: list[str], window: timedelta,
-                    urgent: bool) -> None:
+                    urgent: bool) -> Started:
         """Ping the first level and set its timer, in the caller's transaction."""
         levels = chain(roles, self._directory)
         now = self._clock()
-        await self._ping(session, incident, levels, 0, now, urgent)
+        reached = await self._ping(session, incident, levels, 0, now, urgent)
+        when = deliver_at(now, self._hours(), urgent=urgent)
         session.add(EscalationRow(incident_id=incident.id, level=0, window_minutes=int(window.total_seconds() // 60),
-                                  urgent=urgent, levels=levels,
-                                  due_at=deliver_at(now, self._hours(), urgent=urgent) + window))
+                                  urgent=urgent, levels=levels, due_at=when + window))
+        return Started(levels[0], when, reached)
 
     async def acknowledge(self, *, number: str, user: UserRef) -> bool:
-        """The first caller becomes the owner (True); later callers are told who has it."""
-        who = user.id
+        """The first caller becomes the owner (True); later callers are told who has it.
+
+        In the same transaction: pending timers and not yet delivered escalation DMs are
+        cancelled; the reporter is told who has it; the other coordinators' DMs are
+        updated; the owner is invited to the space; the chronology and card record it.
+        """
+        now = self._clock()
         async with self._sessions() as session, session.begin():
             incident = (await session.execute(select(IncidentRow).where(IncidentRow.number == number))).scalar_one()
             result = await session.execute(
-                update(IncidentRow).where(IncidentRow.id == incident.id, IncidentRow.owner_id.is_(None))
-                .values(owner_id=who, status="acknowledged")
+                update(IncidentRow).where(IncidentRow.id == incident.id, IncidentRow.owner_id.is_(None),
+                                          IncidentRow.status != "closed")
+                .values(owner_id=user.id, status="acknowledged")
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return False
             await session.execute(update(EscalationRow).where(EscalationRow.incident_id == incident.id,
                                                               EscalationRow.status == PENDING)
                                   .values(status=CANCELLED))
+            await outbox.cancel(session, key_prefix=f"{number}:escalation:")
+            owner = {"platform": user.platform, "id": user.id}
             await enqueue(session, key=f"{number}:taken:reporter", kind="dm",
                           target={"platform": incident.reporter_platform, "id": incident.reporter_id},
-                          payload={"template": "incident_taken", "number": number, "owner": who},
-                          due_at=self._clock())
+                          payload={"template": "incident_taken", "number": number, "owner": user.id}, due_at=now)
+            await enqueue(session, key=f"{number}:taken:others", kind="taken", target={"platform": user.platform},
+                          payload={"number": number, "owner": user.id}, due_at=now)
+            await enqueue(session, key=f"{number}:invite:{user.id}", kind="invite", target=owner,
+                          payload={"number": number}, due_at=now)
+            await journal.record(session, incident, actor=journal.actor_id(user), kind="acknowledged", detail="",
+                                 at=now)
             return True
 
     async def fire_due(self) -> int:
@@ -150,6 +175,8 @@ class EscalationService:
                 level = timer.level + 1
                 if level < len(timer.levels):
                     await self._ping(session, incident, timer.levels, level, now, timer.urgent)
+                    await journal.record(session, incident, actor="protocolwijzer", kind="escalated",
+                                         detail=", ".join(timer.levels[level]), at=now)
                     session.add(EscalationRow(
                         incident_id=incident.id, level=level, window_minutes=timer.window_minutes,
                         urgent=timer.urgent, levels=timer.levels,
@@ -164,14 +191,16 @@ class EscalationService:
         return fired
 
     async def _ping(self, session: AsyncSession, incident: IncidentRow, levels: list[list[str]], level: int,
-                    now: datetime, urgent: bool) -> None:
-        people = recipients(levels[level], self._directory, platform=self._platform, exclude=set(incident.excluded))
+                    now: datetime, urgent: bool) -> int:
+        people = recipients(levels[level], self._directory, platform=incident.reporter_platform,
+                            exclude=set(incident.excluded))
         for person in people:
             await enqueue(session, key=f"{incident.number}:escalation:{level}:{person.user.id}", kind="dm",
                           target={"platform": person.user.platform, "id": person.user.id},
                           payload={"template": "escalation", "number": incident.number, "role": person.role,
                                    "level": level, "urgent": urgent},
                           due_at=deliver_at(now, self._hours(), urgent=urgent))
+        return len(people)
 
     def _hours(self) -> WorkingHours:
         return self._directory.working_hours

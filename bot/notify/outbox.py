@@ -17,6 +17,7 @@ delivers them and records the result.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,10 +28,13 @@ from sqlalchemy import JSON, DateTime, Integer, String, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.ports import MessageRef
 from bot.store.db import upsert_insert
 from bot.store.models import Base, utcnow
 
-PENDING, SENT, FAILED = "pending", "sent", "failed"
+log = logging.getLogger(__name__)
+
+PENDING, SENT, FAILED, CANCELLED = "pending", "sent", "failed", "cancelled"
 
 
 class OutboxRow(Base):
@@ -49,6 +53,9 @@ class OutboxRow(Base):
     last_error: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Where a delivered message landed (``platform``, ``channel_id``, ``id``), so that it
+    can be updated later: the other coordinators' DMs once someone takes the incident."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ async def enqueue(session: AsyncSession, *, key: str, kind: str, target: dict[st
     await session.execute(statement.on_conflict_do_nothing(index_elements=[OutboxRow.key]))
 
 
-Deliver = Callable[[OutboxMessage], Awaitable[None]]
+Deliver = Callable[[OutboxMessage], Awaitable[MessageRef | None]]
 
 
 def backoff(attempts: int) -> timedelta:
@@ -97,11 +104,12 @@ class OutboxWorker:
         delivered = 0
         for message in await self._claim():
             try:
-                await self._deliver(message)
+                ref = await self._deliver(message)
             except Exception as exc:  # the platform failed: retry later, never lose it
+                log.warning("outbox delivery failed", extra={"key": message.key, "error": type(exc).__name__})
                 await self._failed(message, type(exc).__name__)
             else:
-                await self._sent(message)
+                await self._sent(message, ref)
                 delivered += 1
         return delivered
 
@@ -129,11 +137,13 @@ class OutboxWorker:
             )).scalars().all()
             return [OutboxMessage(r.id, r.key, r.kind, dict(r.target), dict(r.payload), r.attempts) for r in rows]
 
-    async def _sent(self, message: OutboxMessage) -> None:
+    async def _sent(self, message: OutboxMessage, ref: MessageRef | None) -> None:
+        result = {"platform": ref.platform, "channel_id": ref.channel_id, "id": ref.id} if ref else None
         async with self._sessions() as session, session.begin():
             await session.execute(
                 update(OutboxRow).where(OutboxRow.id == message.id, OutboxRow.claimed_by == self.worker_id)
-                .values(status=SENT, sent_at=self._clock(), attempts=message.attempts + 1, lease_until=None)
+                .values(status=SENT, sent_at=self._clock(), attempts=message.attempts + 1, lease_until=None,
+                        result=result)
             )
 
     async def _failed(self, message: OutboxMessage, error: str) -> None:
@@ -147,11 +157,26 @@ class OutboxWorker:
             )
 
 
+async def cancel(session: AsyncSession, *, key_prefix: str) -> None:
+    """Cancel pending messages whose key starts with ``key_prefix`` (in the caller's
+    transaction): escalation DMs still waiting for working hours once someone took it."""
+    await session.execute(update(OutboxRow).where(OutboxRow.key.startswith(key_prefix, autoescape=True),
+                                                  OutboxRow.status == PENDING).values(status=CANCELLED))
+
+
+async def sent_refs(session: AsyncSession, *, key_prefix: str) -> list[tuple[str, MessageRef]]:
+    """(key, where it landed) of the delivered messages whose key starts with ``key_prefix``."""
+    rows = (await session.execute(select(OutboxRow.key, OutboxRow.result).where(
+        OutboxRow.key.startswith(key_prefix, autoescape=True), OutboxRow.status == SENT,
+        OutboxRow.result.is_not(None)))).all()
+    return [(key, MessageRef(str(r["platform"]), str(r["channel_id"]), str(r["id"]))) for key, r in rows if r]
+
+
 async def status_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
     """How many messages are pending, sent or failed (for health and metrics)."""
     async with sessions() as session:
         rows = (await session.execute(select(OutboxRow.status))).scalars().all()
-    counts = {PENDING: 0, SENT: 0, FAILED: 0}
+    counts = {PENDING: 0, SENT: 0, FAILED: 0, CANCELLED: 0}
     for status in rows:
         counts[status] = counts.get(status, 0) + 1
     return counts

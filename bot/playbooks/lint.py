@@ -110,6 +110,8 @@ def lint_playbook(
                 report(("steps", si, "related", li), f"related playbook '{link}' does not exist")
             if link == playbook.id:
                 report(("steps", si, "related", li), "a step cannot link to its own playbook")
+    _check_condition(playbook.colleague_suspected_when, earlier, ("colleague_suspected_when",), report,
+                     what="colleague_suspected_when")
     if problems:
         return problems  # path analysis needs consistent conditions
     _check_paths(playbook, report)

@@ -176,6 +176,10 @@ class Playbook(_Model):
     questions: list[Question] = []
     steps: Annotated[list[Step], Field(min_length=1)]
     briefing: Briefing | None = None
+    colleague_suspected_when: Condition | None = None
+    """When these answers hold, a colleague is suspected: the report form asks whether that
+    colleague holds a school role, and whoever holds it is never invited, messaged,
+    escalated to or briefed (``{}``: always, as in the staff-misconduct playbook)."""
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)

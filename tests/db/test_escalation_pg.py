@@ -25,7 +25,7 @@ async def test_two_replicas_fire_each_escalation_once(pg_engine: AsyncEngine) ->
     other = create_async_engine(pg_engine.url, connect_args={"server_settings": {"search_path": search_path}})
     clock = Clock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC))
     try:
-        first = EscalationService(session_factory(pg_engine), DIRECTORY, platform="web", clock=clock)
+        first = EscalationService(session_factory(pg_engine), DIRECTORY, clock=clock)
         async with session_factory(pg_engine)() as session, session.begin():
             for n in range(10):
                 incident = IncidentRow(number=f"2026-{n:04d}", playbook="cyberpesten", answers={},
@@ -35,7 +35,7 @@ async def test_two_replicas_fire_each_escalation_once(pg_engine: AsyncEngine) ->
                 await first.start(session, incident=incident, roles=["vertrouwenspersoon"],
                                   window=parse_window("15m"), urgent=True)
         clock.now += timedelta(minutes=20)
-        replicas = [EscalationService(session_factory(e), DIRECTORY, platform="web", clock=clock)
+        replicas = [EscalationService(session_factory(e), DIRECTORY, clock=clock)
                     for e in (pg_engine, other)]
         fired = sum(await asyncio.gather(*(r.fire_due() for r in replicas)))
         fired += sum(await asyncio.gather(*(r.fire_due() for r in replicas)))

@@ -14,12 +14,16 @@ class Sent:
     kind: str
     to: str
     reply: Reply
+    ref: str = ""
 
 
 @dataclass
 class FakePlatform:
     name: str = "web"
     sent: list[Sent] = field(default_factory=list)
+    spaces: dict[str, set[str]] = field(default_factory=dict)
+    messages: dict[str, Reply] = field(default_factory=dict)
+    """The current content of every message by id (updates replace it)."""
     failures: int = 0
     """Fail this many calls first (a platform outage)."""
 
@@ -28,24 +32,50 @@ class FakePlatform:
             self.failures -= 1
             raise ConnectionError("platform unavailable")
 
+    def _store(self, kind: str, to: str, reply: Reply) -> MessageRef:
+        ref = f"m{len(self.sent) + 1}"
+        self.sent.append(Sent(kind, to, reply, ref))
+        self.messages[ref] = reply
+        return MessageRef(self.name, to, ref)
+
     async def dm(self, to: UserRef, reply: Reply) -> MessageRef:
         self._maybe_fail()
-        self.sent.append(Sent("dm", to.id, reply))
-        return MessageRef(self.name, f"D-{to.id}", str(len(self.sent)))
+        return self._store("dm", to.id, reply)
 
     async def post(self, to: ChannelRef, reply: Reply) -> MessageRef:
         self._maybe_fail()
-        self.sent.append(Sent("post", to.id, reply))
-        return MessageRef(self.name, to.id, str(len(self.sent)))
+        return self._store("post", to.id, reply)
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:
         self._maybe_fail()
-        self.sent.append(Sent("update", ref.id, reply))
+        if ref.id not in self.messages:
+            raise LookupError(f"no message {ref.id}")
+        self.sent.append(Sent("update", ref.channel_id, reply, ref.id))
+        self.messages[ref.id] = reply
 
     async def open_space(self, *, name: str, members: list[UserRef]) -> ChannelRef:
         self._maybe_fail()
-        self.sent.append(Sent("open_space", name, Reply(name)))
+        if name not in self.spaces:
+            self.sent.append(Sent("open_space", name, Reply(name)))
+        self.spaces.setdefault(name, set()).update(m.id for m in members)
         return ChannelRef(self.name, name)
 
+    async def invite(self, space: ChannelRef, members: list[UserRef]) -> None:
+        self._maybe_fail()
+        self.spaces[space.id].update(m.id for m in members)
+        self.sent.append(Sent("invite", space.id, Reply(", ".join(m.id for m in members))))
+
     def to(self, user_id: str) -> list[Reply]:
-        return [s.reply for s in self.sent if s.to == user_id]
+        """Direct messages and posts sent to a user or channel, as first sent."""
+        return [s.reply for s in self.sent if s.to == user_id and s.kind in ("dm", "post")]
+
+    def current(self, user_id: str) -> list[Reply]:
+        """What a user or channel sees now: every message with its latest update."""
+        return [self.messages[s.ref] for s in self.sent if s.to == user_id and s.kind in ("dm", "post")]
+
+    def everyone(self) -> set[str]:
+        """Every user or channel that received anything, including space memberships."""
+        people = {s.to for s in self.sent if s.kind in ("dm", "post")}
+        for members in self.spaces.values():
+            people |= members
+        return people

@@ -12,6 +12,7 @@ from bot.incidents.models import IncidentRow
 from bot.notify.delivery import Delivery
 from bot.notify.escalation import EscalationService, parse_window
 from bot.notify.outbox import OutboxWorker, backoff
+from bot.playbooks.library import PlaybookLibrary
 from bot.ports import ChatPlatform
 from bot.store.db import session_factory
 from tests.conftest import Clock
@@ -25,13 +26,13 @@ def test_the_fake_implements_the_port() -> None:
 
 
 async def test_coordinators_get_a_dm_with_the_acknowledge_button_and_the_reporter_hears_who_took_it(
-    db: AsyncEngine,
+    db: AsyncEngine, sample_library: PlaybookLibrary,
 ) -> None:
     clock = Clock()
     sessions = session_factory(db)
     platform = FakePlatform(failures=1)  # the first delivery hits an outage
-    worker = OutboxWorker(sessions, Delivery({"web": platform}), clock=clock)
-    escalation = EscalationService(sessions, DIRECTORY, platform="web", clock=clock)
+    worker = OutboxWorker(sessions, Delivery({"web": platform}, sessions, sample_library, DIRECTORY), clock=clock)
+    escalation = EscalationService(sessions, DIRECTORY, clock=clock)
     async with sessions() as session, session.begin():
         incident = IncidentRow(number="2026-0042", playbook="naaktbeeld-sexting", answers={},
                                reporter_platform="web", reporter_id="teacher", excluded=[])
@@ -49,19 +50,21 @@ async def test_coordinators_get_a_dm_with_the_acknowledge_button_and_the_reporte
         assert dm.choices[0].label == "Ik pak dit op"
 
     assert await escalation.acknowledge(number="2026-0042", user=UserRef("web", "vp2"))
-    assert await worker.run_once() == 1
+    assert await worker.run_once() == 2  # the reporter's DM and vp1's DM updated (no space yet: retried)
     [taken] = platform.to("teacher")
     assert "opgepakt" in taken.text
+    [vp1_now] = platform.current("vp1")
+    assert "opgepakt" in vp1_now.text and not vp1_now.choices
     clock.advance(hours=1)
     assert await escalation.fire_due() == 0 and await worker.run_once() == 0
     assert platform.to("dir1") == []
 
 
-async def test_an_unknown_platform_stays_in_the_outbox(db: AsyncEngine) -> None:
+async def test_an_unknown_platform_stays_in_the_outbox(db: AsyncEngine, sample_library: PlaybookLibrary) -> None:
     clock = Clock()
     sessions = session_factory(db)
-    worker = OutboxWorker(sessions, Delivery({}), clock=clock, max_attempts=2)
-    escalation = EscalationService(sessions, DIRECTORY, platform="web", clock=clock)
+    worker = OutboxWorker(sessions, Delivery({}, sessions, sample_library, DIRECTORY), clock=clock, max_attempts=2)
+    escalation = EscalationService(sessions, DIRECTORY, clock=clock)
     async with sessions() as session, session.begin():
         incident = IncidentRow(number="2026-0001", playbook="cyberpesten", answers={}, reporter_platform="web",
                                reporter_id="t", excluded=[])
@@ -77,7 +80,7 @@ def test_every_template_renders_in_both_languages(lang: str) -> None:
     from bot.notify.delivery import render
     from bot.notify.outbox import OutboxMessage
 
-    for template in ("escalation", "incident_taken", "nobody_took_it"):
+    for template in ("escalation", "incident_taken", "nobody_took_it", "incident_closed"):
         message = OutboxMessage(1, "k", "dm", {"platform": "web", "id": "u"},
                                 {"template": template, "number": "2026-0001", "role": "directie", "urgent": True}, 0)
         assert "2026-0001" in render(message, lang).text

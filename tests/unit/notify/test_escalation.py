@@ -43,7 +43,8 @@ async def open_incident(db: AsyncEngine, service: EscalationService, *, urgent: 
 
 async def dms(db: AsyncEngine) -> list[tuple[str, str]]:
     async with session_factory(db)() as session:
-        rows = (await session.execute(select(OutboxRow).order_by(OutboxRow.id))).scalars().all()
+        rows = (await session.execute(select(OutboxRow).where(OutboxRow.kind == "dm")
+                                      .order_by(OutboxRow.id))).scalars().all()
         return [(row.target["id"], row.payload["template"]) for row in rows]
 
 
@@ -60,7 +61,7 @@ def test_excluded_people_are_never_recipients() -> None:
 
 async def test_nobody_acknowledges_so_the_next_role_is_pinged(db: AsyncEngine) -> None:
     clock = Clock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC))  # a Wednesday
-    service = EscalationService(session_factory(db), DIRECTORY, platform="web", clock=clock)
+    service = EscalationService(session_factory(db), DIRECTORY, clock=clock)
     await open_incident(db, service)
     assert await dms(db) == [("vp1", "escalation"), ("vp2", "escalation")]
     clock.now += timedelta(minutes=14)
@@ -79,7 +80,7 @@ async def test_nobody_acknowledges_so_the_next_role_is_pinged(db: AsyncEngine) -
 
 async def test_first_acknowledgement_wins_and_stops_escalation(db: AsyncEngine) -> None:
     clock = Clock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC))
-    service = EscalationService(session_factory(db), DIRECTORY, platform="web", clock=clock)
+    service = EscalationService(session_factory(db), DIRECTORY, clock=clock)
     number = await open_incident(db, service)
     results = await asyncio.gather(*(service.acknowledge(number=number, user=UserRef("web", who))
                                      for who in ("vp1", "vp2", "vp1", "vp2")))
@@ -91,17 +92,17 @@ async def test_first_acknowledgement_wins_and_stops_escalation(db: AsyncEngine) 
 
 async def test_a_restarted_process_fires_each_escalation_exactly_once(db: AsyncEngine) -> None:
     clock = Clock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC))
-    await open_incident(db, EscalationService(session_factory(db), DIRECTORY, platform="web", clock=clock))
+    await open_incident(db, EscalationService(session_factory(db), DIRECTORY, clock=clock))
     clock.now += timedelta(minutes=20)
     # "Restart": two fresh services over the same database race for the due timer.
-    fresh = [EscalationService(session_factory(db), DIRECTORY, platform="web", clock=clock) for _ in range(2)]
+    fresh = [EscalationService(session_factory(db), DIRECTORY, clock=clock) for _ in range(2)]
     assert sum(await asyncio.gather(*(s.fire_due() for s in fresh))) == 1
     assert [who for who, _ in await dms(db)].count("dir1") == 1
 
 
 async def test_a_suspected_colleague_is_never_messaged(db: AsyncEngine) -> None:
     clock = Clock(datetime(2026, 11, 18, 10, 0, tzinfo=UTC))
-    service = EscalationService(session_factory(db), DIRECTORY, platform="web", clock=clock)
+    service = EscalationService(session_factory(db), DIRECTORY, clock=clock)
     await open_incident(db, service, excluded=["dir1"])
     for _ in range(4):
         clock.now += timedelta(minutes=20)
@@ -112,7 +113,7 @@ async def test_a_suspected_colleague_is_never_messaged(db: AsyncEngine) -> None:
 async def test_non_urgent_pings_wait_for_working_hours(db: AsyncEngine) -> None:
     friday_night = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
     clock = Clock(friday_night)
-    service = EscalationService(session_factory(db), DIRECTORY, platform="web", clock=clock)
+    service = EscalationService(session_factory(db), DIRECTORY, clock=clock)
     await open_incident(db, service, urgent=False)
     async with session_factory(db)() as session:
         due = {row.due_at.replace(tzinfo=UTC) for row in (await session.execute(select(OutboxRow))).scalars()}

@@ -1,0 +1,54 @@
+"""The background work of a running bot: fire due escalations, deliver the outbox.
+
+One loop per process; several replicas may run it at once (claims make each timer fire
+and each message go out once). Handling an event wakes the loop, so a DM caused by a
+button press goes out at once instead of at the next tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.notify.escalation import EscalationService
+from bot.notify.outbox import OutboxWorker
+
+log = logging.getLogger(__name__)
+
+#: Deliveries can queue more work (a card update after a space opens): drain a few rounds.
+MAX_ROUNDS = 5
+
+
+class Workers:
+    def __init__(self, outbox: OutboxWorker, escalation: EscalationService, *, interval: float = 2.0) -> None:
+        self.outbox = outbox
+        self.escalation = escalation
+        self.interval = interval
+        self._wake = asyncio.Event()
+
+    async def run_once(self) -> int:
+        """Fire what is due and deliver until nothing more is due; returns deliveries."""
+        await self.escalation.fire_due()
+        delivered = 0
+        for _round in range(MAX_ROUNDS):
+            count = await self.outbox.run_once()
+            delivered += count
+            if count == 0:
+                break
+        return delivered
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Until cancelled; an error in one round is logged and the next round goes on."""
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("background round failed; retrying at the next tick")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
