@@ -108,15 +108,15 @@ def _directory(settings: Settings, fallback: Path | None) -> SchoolDirectory | N
     return directory
 
 
-async def build_core(settings: Settings, *, fallback_school: Path | None = None) -> Core:
+async def build_core(settings: Settings, *, fallback_school: Path | None = None, clock: Clock | None = None) -> Core:
     """Everything but the platforms. ``fallback_school`` is used when ``SCHOOL_CONFIG``
-    does not exist (the simulator's demo school)."""
+    does not exist (the simulator's demo school); ``clock`` lets tests fix the time."""
     library, problems = load_library(settings.playbooks_dir)
     if problems:
         log.warning("%d playbook problem(s); run 'protocolwijzer lint' for details", len(problems))
     log.info("loaded %d playbook(s)", len(library))
     directory = _directory(settings, fallback_school)
-    clock = Clock()
+    clock = clock or Clock()
     router = Router(library)
     engine = Engine(library, router, directory=directory)
     db = make_engine(settings.database_url)

@@ -55,19 +55,19 @@ class IncidentActions:
         match = PAYLOAD.fullmatch(event.payload)
         lang: str = self._directory.language
         if not match or match.group(2) not in VERBS:
-            log.warning("refused incident action", extra={"reason": "malformed"})
+            log.warning("refused incident action: malformed payload")
             return [_remark(conversation_texts.unknown_button(lang), lang)]
         number, verb, arg = match.group(1), match.group(2), match.group(3) or ""
         async with self._sessions() as session:
             incident = (await session.execute(
                 select(IncidentRow).where(IncidentRow.number == number))).scalar_one_or_none()
         if incident is None:
-            log.warning("refused incident action", extra={"incident": number, "verb": verb, "reason": "unknown"})
+            log.warning("refused incident action on %s: %s (unknown incident)", number, verb)
             return [_remark(conversation_texts.unknown_button(lang), lang)]
         lang = incident.lang
         refusal = self._refusal(incident, event.user, verb)
         if refusal:
-            log.warning("refused incident action", extra={"incident": number, "verb": verb, "reason": refusal[0]})
+            log.warning("refused incident action on %s: %s (%s)", number, verb, refusal[0])
             return [_remark(refusal[1], lang)]
         if isinstance(event, FormSubmitted) != (verb == "save"):
             return [_remark(conversation_texts.unknown_button(lang), lang)]
@@ -96,8 +96,9 @@ class IncidentActions:
         if user.platform != incident.reporter_platform or user.id in incident.excluded:
             return "foreign", texts.not_allowed(lang)
         is_owner = incident.owner_id == user.id
+        roles = incident.chain_roles if verb == "ack" else incident.access_roles
         allowed = is_owner or any(user.id in getattr(self._directory.roles.get(role), user.platform, [])
-                                  for role in incident.access_roles if role in self._directory.roles)
+                                  for role in roles if role in self._directory.roles)
         if not allowed:
             return "foreign", texts.not_allowed(lang)
         if incident.status == "closed":
@@ -112,7 +113,7 @@ class IncidentActions:
     async def _acknowledge(self, incident: IncidentRow, user: UserRef) -> list[Reply]:
         lang = incident.lang
         if await self._escalation.acknowledge(number=incident.number, user=user):
-            log.info("incident acknowledged", extra={"incident": incident.number})
+            log.info("incident %s acknowledged", incident.number)
             text = texts.you_own_it(lang, incident.number)
             return [Reply(text, (Section(text, tone=Tone.INFO),), replace=True, lang=lang)]
         async with self._sessions() as session:
@@ -163,7 +164,7 @@ class IncidentActions:
         if outcome not in OUTCOMES:
             return [_remark(conversation_texts.unknown_button(lang), lang)]
         await records.close(self._sessions, number=number, outcome=outcome, by=user, clock=self._clock)
-        log.info("incident closed", extra={"incident": number, "outcome": outcome})
+        log.info("incident %s closed: %s", number, outcome)
         text = texts.closed(lang, number, texts.outcome(lang, outcome))
         return [Reply(text, (Section(text, tone=Tone.INFO),), replace=True, lang=lang)]
 
@@ -188,7 +189,7 @@ class IncidentActions:
                 return [_remark(texts.briefing_already_sent(lang), lang)]
             leaks = briefing.leaked_terms(text, [incident.what, incident.where, incident.since])
             if leaks:
-                log.info("briefing edit refused: identifying terms", extra={"incident": number, "count": len(leaks)})
+                log.info("incident %s: briefing edit refused (%d identifying terms)", number, len(leaks))
                 return [_remark(texts.briefing_leaks(lang, ", ".join(leaks)), lang)]
             incident.briefing_draft = text
         async with self._sessions() as session:
@@ -219,7 +220,7 @@ class IncidentActions:
             await session.execute(update(ChecklistRow).where(
                 ChecklistRow.incident_id == incident.id, ChecklistRow.step_id.in_(briefing_steps),
                 ChecklistRow.done.is_(False)).values(done=True, done_by=journal.actor_id(user), done_at=now))
-        log.info("team briefing sent", extra={"incident": number})
+        log.info("incident %s: team briefing sent", number)
         done = texts.briefing_sent(lang, number)
         return [Reply(done, (Section(done, tone=Tone.INFO),), replace=True, lang=lang)]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -144,7 +144,8 @@ def _detail(entry: ChronologyRow, playbook: Playbook | None, loc: Locale, lang: 
 
 
 def _local(moment: datetime, directory: SchoolDirectory, *, short: bool = False) -> str:
-    local = moment.astimezone(ZoneInfo(directory.working_hours.tz)) if moment.tzinfo else moment
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+    local = aware.astimezone(ZoneInfo(directory.working_hours.tz))
     return local.strftime("%H:%M" if short else "%d-%m-%Y %H:%M")
 
 

@@ -42,13 +42,15 @@ class ReportForm:
         for field, value, limit in (("what", what, MAX_WHAT), ("where", where, MAX_WHERE), ("since", since, MAX_SINCE)):
             if len(value) > limit:
                 raise InvalidInput(field, f"Maximaal {limit} tekens. / At most {limit} characters.")
+        if not asked:
+            return ReportForm(what, where, since)
         role = self.colleague_role.strip()
-        if asked and not role:
+        if not role:
             raise InvalidInput("colleague_role", "Kies of de collega een rol in de school heeft. / "
                                                  "Choose whether the colleague holds a school role.")
-        if role and role != NO_ROLE and (directory is None or role not in directory.roles):
+        if role != NO_ROLE and (directory is None or role not in directory.roles):
             raise InvalidInput("colleague_role", "Kies een rol uit de lijst. / Choose a role from the list.")
-        return ReportForm(what, where, since, role if asked else "")
+        return ReportForm(what, where, since, role)
 
     def texts(self) -> list[str]:
         return [self.what, self.where, self.since]

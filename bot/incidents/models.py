@@ -48,6 +48,8 @@ class IncidentRow(Base):
     """Roles invited to the private space: those the fitting steps name."""
     access_roles: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     """Roles that may see and act on the incident: the members' plus the escalation chain."""
+    chain_roles: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    """Roles that are (or may be) pinged with [Ik pak dit op]: only they can take it."""
     urgent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     lang: Mapped[str] = mapped_column(String(2), nullable=False, default="nl")
     space_id: Mapped[str] = mapped_column(String(128), nullable=False, default="")

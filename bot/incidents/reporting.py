@@ -56,6 +56,8 @@ class Plan:
     """Invited to the private space."""
     access_roles: list[str]
     """May see and act on the incident: the members' roles and the whole escalation chain."""
+    chain_roles: list[str]
+    """May take the incident: every role of the escalation chain."""
 
 
 def _union(groups: list[list[str]]) -> list[str]:
@@ -75,8 +77,8 @@ def plan(playbook: Playbook, answers: dict[str, str], directory: SchoolDirectory
     window = min((parse_window(e.ack_within) for e in chosen), default=DEFAULT_WINDOW)
     named = _union([list(step.actor) + (step.escalate.roles if step.escalate else []) for step in steps])
     members = _union([roles, [r for r in named if r in configured]])
-    access = _union([members, *chain(roles, directory)])
-    return Plan(roles, window, bool(urgent), members, access)
+    chained = _union(chain(roles, directory))
+    return Plan(roles, window, bool(urgent), members, _union([members, chained]), chained)
 
 
 def excluded_ids(directory: SchoolDirectory, role: str) -> list[str]:
@@ -108,7 +110,7 @@ class Reporting:
             if found is None:
                 raise
             number = found
-        log.info("incident reported", extra={"incident": number, "playbook": effect.playbook})
+        log.info("incident %s reported (%s)", number, effect.playbook)
         return self._confirmation(number, the_plan, effect, reporter)
 
     async def _existing(self, source_key: str) -> str | None:
@@ -126,7 +128,8 @@ class Reporting:
                 session, playbook_id=effect.playbook, answers=effect.answers, reporter=reporter, form=effect.form,
                 source_key=source_key, excluded=excluded, member_roles=the_plan.member_roles,
                 excluded_role=effect.form.colleague_role if effect.form.colleague_role != NO_ROLE else "",
-                access_roles=the_plan.access_roles, urgent=the_plan.urgent, lang=self._directory.language)
+                access_roles=the_plan.access_roles, chain_roles=the_plan.chain_roles, urgent=the_plan.urgent,
+                lang=self._directory.language)
             await self._escalation.start(session, incident=row, roles=the_plan.roles, window=the_plan.window,
                                          urgent=the_plan.urgent)
             members = recipients(the_plan.member_roles, self._directory, platform=reporter.platform,

@@ -106,7 +106,7 @@ class OutboxWorker:
             try:
                 ref = await self._deliver(message)
             except Exception as exc:  # the platform failed: retry later, never lose it
-                log.warning("outbox delivery failed", extra={"key": message.key, "error": type(exc).__name__})
+                log.warning("outbox delivery %s failed (%s); retrying later", message.key, type(exc).__name__)
                 await self._failed(message, type(exc).__name__)
             else:
                 await self._sent(message, ref)
