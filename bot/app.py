@@ -108,9 +108,11 @@ def _directory(settings: Settings, fallback: Path | None) -> SchoolDirectory | N
     return directory
 
 
-async def build_core(settings: Settings, *, fallback_school: Path | None = None, clock: Clock | None = None) -> Core:
+async def build_core(settings: Settings, *, fallback_school: Path | None = None, clock: Clock | None = None,
+                     db: AsyncEngine | None = None) -> Core:
     """Everything but the platforms. ``fallback_school`` is used when ``SCHOOL_CONFIG``
-    does not exist (the simulator's demo school); ``clock`` lets tests fix the time."""
+    does not exist (the simulator's demo school); ``clock`` and ``db`` (instead of
+    ``DATABASE_URL``) let tests fix the time and the database."""
     library, problems = load_library(settings.playbooks_dir)
     if problems:
         log.warning("%d playbook problem(s); run 'protocolwijzer lint' for details", len(problems))
@@ -119,7 +121,7 @@ async def build_core(settings: Settings, *, fallback_school: Path | None = None,
     clock = clock or Clock()
     router = Router(library)
     engine = Engine(library, router, directory=directory)
-    db = make_engine(settings.database_url)
+    db = db or make_engine(settings.database_url)
     await create_schema(db)
     sessions = session_factory(db)
     reporting = Reporting(sessions, library, directory, clock=clock) if directory else None

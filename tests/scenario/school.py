@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.app import Core, build_core
 from bot.clock import Clock
 from bot.events import ButtonPressed, ConversationKey, FormSubmitted, TextMessage, UserRef
@@ -103,15 +105,15 @@ def _key(user: str) -> ConversationKey:
     return ConversationKey("web", user, "dm")
 
 
-async def open_school(tmp_path: Path, *, start: datetime = SCHOOL_HOURS, database_url: str | None = None,
+async def open_school(tmp_path: Path, *, start: datetime = SCHOOL_HOURS, db: AsyncEngine | None = None,
                       platform: FakePlatform | None = None) -> School:
     school_file = tmp_path / "school.yaml"
     if not school_file.exists():
         school_file.write_text(SCHOOL_YAML, encoding="utf-8")
-    settings = Settings(database_url=database_url or f"sqlite+aiosqlite:///{tmp_path}/school.db",
-                        playbooks_dir=PLAYBOOKS, school_config=school_file)
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/school.db", playbooks_dir=PLAYBOOKS,
+                        school_config=school_file)
     clock = Clock(start)
-    core = await build_core(settings, clock=clock)
+    core = await build_core(settings, clock=clock, db=db)
     assert core.directory is not None, "the test school directory did not load"
     platform = platform or FakePlatform()
     core.add_platform(platform)
