@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -46,6 +46,33 @@ async def create_schema(engine: AsyncEngine) -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(Base.metadata.create_all)
+        missing = await connection.run_sync(_missing_columns)
+    if missing:
+        raise SchemaOutdated(missing)
+
+
+class SchemaOutdated(RuntimeError):
+    """The database was created by an older version: tables lack columns this one needs.
+
+    Until migrations exist (Alembic, planned before the first production release) the
+    answer is a clear message instead of a failure in the middle of an incident.
+    """
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(
+            "the database was created by an older version of Protocolwijzer and lacks "
+            f"{', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}. For the local simulator, delete the "
+            "database file (default ./data/protocolwijzer.db) and start again.")
+        self.missing = missing
+
+
+def _missing_columns(connection: Connection) -> list[str]:
+    inspector = inspect(connection)
+    missing = []
+    for table in Base.metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing += [f"{table.name}.{column.name}" for column in table.columns if column.name not in present]
+    return missing
 
 
 def upsert_insert(session: AsyncSession) -> Callable[..., Any]:
