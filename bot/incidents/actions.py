@@ -206,6 +206,8 @@ class IncidentActions:
             incident = snapshot.incident
             if incident.briefing_sent:
                 return [_remark(texts.briefing_already_sent(lang), lang)]
+            if incident.excluded:
+                return [_remark(texts.briefing_not_to_team(lang), lang)]
             text = card.briefing_text(snapshot, self._library, self._directory)
             if card.digest(text) != expected:
                 return [_remark(texts.briefing_changed(lang), lang)]

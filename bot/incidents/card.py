@@ -167,9 +167,12 @@ def preview(snapshot: Snapshot, library: PlaybookLibrary, directory: SchoolDirec
     text = briefing_text(snapshot, library, directory)
     channel = texts.team_channel(lang)
     sections = [Section(texts.briefing_explain(lang, channel), tone=Tone.INFO), Section(text)]
+    send = (Button(payload(incident.number, "send", digest(text)), texts.send_briefing(lang), ButtonStyle.PRIMARY),)
+    if incident.excluded:  # a suspected colleague reads the team channel too: never brief them
+        sections[0] = Section(texts.briefing_not_to_team(lang), tone=Tone.WARNING)
+        send = ()
     if intro:
         sections.insert(0, Section(intro, tone=Tone.WARNING))
-    choices = (Button(payload(incident.number, "send", digest(text)), texts.send_briefing(lang), ButtonStyle.PRIMARY),
-               Button(payload(incident.number, "edit"), texts.edit_briefing(lang)))
+    choices = (*send, Button(payload(incident.number, "edit"), texts.edit_briefing(lang)))
     return Reply(texts.briefing_title(lang, incident.number), tuple(sections), choices, lang=lang)
 

@@ -285,3 +285,13 @@ def reporter_label(lang: str) -> str:
 
 def person(lang: str, name: str, role: str) -> str:
     return f"{name} ({role_name(role, lang)})" if name else role_name(role, lang)
+
+
+def briefing_not_to_team(lang: str) -> str:
+    return _pick(
+        lang,
+        "**Niet naar het teamkanaal:** de collega om wie het gaat, zit daar ook in. Overleg met het bestuur "
+        "wanneer en hoe het team wordt geïnformeerd; deze tekst kun je daarvoor gebruiken.",
+        "**Not to the team channel:** the colleague concerned is in it too. Agree with the school board when "
+        "and how the team is informed; you can use this text for that.",
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.incidents.card import digest
 from bot.notify.outbox import status_counts
 from bot.store.db import session_factory
 from tests.fakes.platform import FakePlatform
@@ -154,11 +155,14 @@ async def test_the_suspected_colleague_never_receives_anything(school: School) -
         if item.action:
             await school.press("board1", item.action.payload)
     await school.work()
-    preview = next((r for r in school.platform.to("board1") if "Voorbeeld teambriefing" in r.text), None)
-    if preview:
-        await school.press("board1", button(preview, "Versturen").payload)
+    # The briefing is prepared but never posted where the suspect reads along.
+    preview = next(r for r in school.platform.to("board1") if "Voorbeeld teambriefing" in r.text)
+    assert "Niet naar het teamkanaal" in preview.sections[1].text
+    assert all("Versturen" not in b.label for b in preview.all_buttons())
+    [refused] = await school.press("board1", f"inc:2026-0001:send:{digest(preview.sections[-1].text)}")
+    assert "Niet naar het teamkanaal" in refused.text
     await school.later(days=2)
-    assert not {"vp1", "vp2"} & school.platform.everyone()
+    assert not {"vp1", "vp2", "team"} & school.platform.everyone()
 
 
 async def test_forged_foreign_and_unknown_incident_buttons_are_refused_and_logged(
