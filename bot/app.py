@@ -109,10 +109,12 @@ def _directory(settings: Settings, fallback: Path | None) -> SchoolDirectory | N
 
 
 async def build_core(settings: Settings, *, fallback_school: Path | None = None, clock: Clock | None = None,
-                     db: AsyncEngine | None = None) -> Core:
+                     db: AsyncEngine | None = None, incidents: bool = True) -> Core:
     """Everything but the platforms. ``fallback_school`` is used when ``SCHOOL_CONFIG``
     does not exist (the simulator's demo school); ``clock`` and ``db`` (instead of
-    ``DATABASE_URL``) let tests fix the time and the database."""
+    ``DATABASE_URL``) let tests fix the time and the database. ``incidents=False`` for a
+    front end that cannot deliver messages (the terminal): no [Meld bij coördinator],
+    because telling a teacher "reported" when nobody can be reached would be worse."""
     library, problems = load_library(settings.playbooks_dir)
     if problems:
         log.warning("%d playbook problem(s); run 'protocolwijzer lint' for details", len(problems))
@@ -120,12 +122,13 @@ async def build_core(settings: Settings, *, fallback_school: Path | None = None,
     directory = _directory(settings, fallback_school)
     clock = clock or Clock()
     router = Router(library)
-    engine = Engine(library, router, directory=directory)
+    engine = Engine(library, router, directory=directory if incidents else None,
+                    jurisdiction=directory.jurisdiction if directory else None)
     db = db or make_engine(settings.database_url)
     await create_schema(db)
     sessions = session_factory(db)
-    reporting = Reporting(sessions, library, directory, clock=clock) if directory else None
-    actions = IncidentActions(sessions, library, directory, clock=clock) if directory else None
+    reporting = Reporting(sessions, library, directory, clock=clock) if directory and incidents else None
+    actions = IncidentActions(sessions, library, directory, clock=clock) if directory and incidents else None
     service = ConversationService(engine, ConversationStore(sessions), default_lang=settings.default_lang,
                                   reporting=reporting)
     return Core(settings, library, router, engine, db, service, problems, directory, clock, actions)
