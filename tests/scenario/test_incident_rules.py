@@ -8,9 +8,10 @@ import logging
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
 from bot.incidents.card import digest
-from bot.notify.outbox import status_counts
+from bot.notify.outbox import OutboxRow, status_counts
 from bot.store.db import session_factory
 from tests.fakes.platform import FakePlatform
 from tests.scenario.school import EVENING, School, button, open_school
@@ -196,3 +197,17 @@ async def test_logs_carry_incident_numbers_never_free_text(school: School, caplo
     assert "incident 2026-0001 reported" in caplog.text and "incident 2026-0001 acknowledged" in caplog.text
     for typed in FORM.values():
         assert typed not in text
+
+
+async def test_a_space_delivered_twice_after_a_crash_has_one_card(school: School) -> None:
+    """The worker died after the platform call and before marking the message sent: the
+    outbox delivers again; the space is found by name and the card is not posted twice."""
+    await school.report("teacher", NUDE, NUDE_ANSWERS, FORM)
+    await school.work()
+    sessions = session_factory(school.core.db)
+    async with sessions() as session, session.begin():
+        row = (await session.execute(select(OutboxRow).where(OutboxRow.kind == "space"))).scalar_one()
+        await session.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(status="pending"))
+    await school.work()
+    assert len([s for s in school.platform.sent if s.kind == "post"]) == 1
+    assert len([s for s in school.platform.sent if s.kind == "open_space"]) == 1
