@@ -6,6 +6,11 @@ every piece of text is HTML-escaped *first* and only then is the core's tiny mar
 Because escaping happens before any tag is produced, nothing a user or a playbook
 author wrote can become markup; the browser may insert ``html`` with ``innerHTML``.
 
+A form is not HTML but data (``form``): the page builds its inputs with DOM calls and
+sets every label, hint and value with ``textContent``/``value``, so a value the user
+typed earlier (an edited briefing) can never become markup either. Only its ``intro``
+is markup, escaped first like everything else.
+
 Pure functions, no I/O: easy to pin down with golden tests.
 """
 
@@ -15,7 +20,7 @@ import re
 from html import escape
 from typing import Any
 
-from bot.messages import Button, ChecklistItem, Field, Reply, Section, Tone
+from bot.messages import Button, ChecklistItem, Field, Form, FormField, Reply, Section, Tone
 
 #: ``**bold**`` on an already escaped line (``*`` is not touched by escaping).
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -33,6 +38,7 @@ def render_reply(reply: Reply) -> dict[str, Any]:
         "replace": reply.replace,
         "ephemeral": reply.ephemeral,
         "lang": reply.lang,
+        "form": render_form(reply.form, reply) if reply.form else None,
     }
 
 
@@ -41,16 +47,57 @@ def render_button(button: Button) -> dict[str, str]:
     return {"payload": button.payload, "label": button.label, "style": button.style.value}
 
 
+def render_form(form: Form, reply: Reply | None = None) -> dict[str, Any]:
+    """A form as data for the page. The core also shows the intro as one of the reply's
+    sections (for adapters without forms); it is drawn once, so ``intro_html`` is empty then."""
+    shown = {section.text for section in reply.sections} if reply else set()
+    return {
+        "submit": form.submit,
+        "title": form.title,
+        "submit_label": form.submit_label,
+        "intro_html": markup_html(form.intro) if form.intro and form.intro not in shown else "",
+        "fields": [render_field(field) for field in form.fields],
+        "cancel": render_button(form.cancel) if form.cancel else None,
+    }
+
+
+def render_field(field: FormField) -> dict[str, Any]:
+    """A field as plain data: a ``select`` when it has options, else a text input or, when
+    ``multiline``, a text area; ``max_length`` and ``required`` become the same attributes."""
+    return {
+        "name": field.name,
+        "label": field.label,
+        "hint": field.hint,
+        "required": field.required,
+        "multiline": field.multiline,
+        "max_length": field.max_length,
+        "options": [{"value": option.value, "label": option.label} for option in field.options],
+        "value": field.value,
+    }
+
+
 def reply_html(reply: Reply) -> str:
     """The headline as ``<h2>`` followed by the sections.
 
     An ephemeral reply is a short remark whose headline repeats its only section, so it
-    shows just the sections (or the headline as a paragraph when there are none).
+    shows just the sections (or the headline as a paragraph when there are none); so does
+    a notification whose first section begins with the headline.
     """
     body = "".join(section_html(section, lang=reply.lang) for section in reply.sections)
     if reply.ephemeral:
         return body or f"<p>{inline(reply.text)}</p>"
+    if _repeats_headline(reply):
+        return body
     return f'<h2 class="headline">{inline(reply.text)}</h2>{body}'
+
+
+def _repeats_headline(reply: Reply) -> bool:
+    """A notification (an escalation DM, a posted briefing) whose first section begins
+    with its headline: the headline is there for previews and screen readers; show it once."""
+    if not reply.sections or reply.sections[0].title or not reply.sections[0].text:
+        return False
+    first_line = reply.sections[0].text.strip().split("\n", 1)[0]
+    return first_line.replace("**", "").strip() == reply.text.replace("**", "").strip()
 
 
 #: Label of the control that reveals a collapsed section's text.
@@ -120,14 +167,24 @@ def fields_html(fields: tuple[Field, ...]) -> str:
 
 
 def checklist_html(items: tuple[ChecklistItem, ...]) -> str:
-    """A read-only checklist: a disabled checkbox carries the done state for screen readers."""
+    """A checklist: a disabled checkbox carries the done state for screen readers; an
+    item's ``action`` (done / undo) is a button next to it, pressed like any other."""
     rendered = []
     for item in items:
         state = "done" if item.done else "open"
         checked = " checked" if item.done else ""
         owner = f' <span class="owner">({inline(item.owner)})</span>' if item.owner else ""
+        action = button_html(item.action, "item-action") if item.action else ""
         rendered.append(
             f'<li class="{state}" data-id="{escape(item.id, quote=True)}">'
-            f'<label><input type="checkbox" disabled{checked}> {inline(item.text)}{owner}</label></li>'
+            f'<label><input type="checkbox" disabled{checked}> {inline(item.text)}{owner}</label>{action}</li>'
         )
     return f'<ul class="checklist">{"".join(rendered)}</ul>'
+
+
+def button_html(button: Button, css_class: str) -> str:
+    """A button inside server-built HTML: the page handles it like the reply's own buttons
+    (``data-payload``); payload and label are escaped like any other text."""
+    style = f" {button.style.value}" if button.style.value != "default" else ""
+    return (f'<button type="button" class="{css_class}{style}" data-payload="{escape(button.payload, quote=True)}">'
+            f"{escape(button.label, quote=True)}</button>")

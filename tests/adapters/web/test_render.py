@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.web.render import markup_html, render_reply, reply_html, section_html
-from bot.messages import Button, ButtonStyle, ChecklistItem, Field, Reply, Section, Tone
+from bot.messages import Button, ButtonStyle, ChecklistItem, Field, Form, FormField, Option, Reply, Section, Tone
 
 
 def test_question_reply_golden() -> None:
@@ -41,6 +41,7 @@ def test_question_reply_golden() -> None:
         "replace": False,
         "ephemeral": False,
         "lang": "nl",
+        "form": None,
     }
 
 
@@ -159,3 +160,94 @@ def test_collapsed_section_keeps_title_and_fields_and_folds_the_text() -> None:
         "<small>Bronnen: S-040</small></details></section>"
     )
     assert "<summary>What to do</summary>" in section_html(section, lang="en")
+
+
+# -- forms and checklist actions -----------------------------------------------------------
+def _report_form() -> Reply:
+    guidance = "**Gebruik initialen**, geen namen."
+    form = Form(
+        "pw1:7:submit", "Melden bij de coördinator", "Melden",
+        (FormField("what", "Wat is er gebeurd?", "Bijvoorbeeld: J. wordt uitgescholden.", required=True,
+                   multiline=True, max_length=2000),
+         FormField("where", "Waar?", max_length=500, value="Snapchat"),
+         FormField("colleague_role", "Rol van de collega?", required=True,
+                   options=(Option("", "Kies…"), Option("none", "Geen")))),
+        intro=guidance, cancel=Button("pw1:7:steps", "Annuleren"))
+    return Reply("Melden bij de coördinator", (Section(guidance, tone=Tone.WARNING),), form=form)
+
+
+def test_form_golden() -> None:
+    rendered = render_reply(_report_form())
+    assert rendered["form"] == {
+        "submit": "pw1:7:submit",
+        "title": "Melden bij de coördinator",
+        "submit_label": "Melden",
+        "intro_html": "",  # the same guidance is the reply's first section: drawn once
+        "fields": [
+            {"name": "what", "label": "Wat is er gebeurd?", "hint": "Bijvoorbeeld: J. wordt uitgescholden.",
+             "required": True, "multiline": True, "max_length": 2000, "options": [], "value": ""},
+            {"name": "where", "label": "Waar?", "hint": "", "required": False, "multiline": False,
+             "max_length": 500, "options": [], "value": "Snapchat"},
+            {"name": "colleague_role", "label": "Rol van de collega?", "hint": "", "required": True,
+             "multiline": False, "max_length": 500,
+             "options": [{"value": "", "label": "Kies…"}, {"value": "none", "label": "Geen"}], "value": ""},
+        ],
+        "cancel": {"payload": "pw1:7:steps", "label": "Annuleren", "style": "default"},
+    }
+    assert rendered["html"] == (
+        '<h2 class="headline">Melden bij de coördinator</h2><section class="section tone-warning">'
+        "<p><strong>Gebruik initialen</strong>, geen namen.</p></section>"
+    )
+
+
+def test_form_intro_is_escaped_markup_when_not_already_shown() -> None:
+    form = Form("inc:2026-0001:save", "Briefing", "Voorbeeld bekijken",
+                (FormField("text", "Tekst", value=f"{SCRIPT} **niet vet**"),), intro=f"**Let op** {IMG}")
+    rendered = render_reply(Reply("Briefing", form=form))["form"]
+    assert rendered["intro_html"] == (
+        "<p><strong>Let op</strong> &lt;img src=x onerror=&quot;alert(1)&quot;&gt;</p>"
+    )
+    # Labels and values are data for textContent and .value: never HTML, so never escaped here.
+    assert rendered["fields"][0]["value"] == f"{SCRIPT} **niet vet**"
+    assert rendered["cancel"] is None
+
+
+def test_checklist_actions_are_buttons_next_to_their_items() -> None:
+    section = Section(checklist=(
+        ChecklistItem("no-copy", "1. Niet kopiëren", done=True, action=Button("inc:2026-0001:untick:no-copy",
+                                                                             "1. Ongedaan")),
+        ChecklistItem("talk", "2. Gesprek", owner="Mentor",
+                      action=Button("inc:2026-0001:tick:talk", "2. Gedaan", ButtonStyle.PRIMARY)),
+        ChecklistItem("closed", "3. Klaar"),
+    ))
+    assert section_html(section) == (
+        '<section class="section"><ul class="checklist">'
+        '<li class="done" data-id="no-copy"><label><input type="checkbox" disabled checked> 1. Niet kopiëren</label>'
+        '<button type="button" class="item-action" data-payload="inc:2026-0001:untick:no-copy">1. Ongedaan</button>'
+        "</li>"
+        '<li class="open" data-id="talk"><label><input type="checkbox" disabled> 2. Gesprek '
+        '<span class="owner">(Mentor)</span></label>'
+        '<button type="button" class="item-action primary" data-payload="inc:2026-0001:tick:talk">2. Gedaan</button>'
+        "</li>"
+        '<li class="open" data-id="closed"><label><input type="checkbox" disabled> 3. Klaar</label></li>'
+        "</ul></section>"
+    )
+
+
+def test_checklist_action_cannot_inject_html() -> None:
+    item = ChecklistItem("x", "X", action=Button('p" onclick="alert(1)', SCRIPT))
+    html = section_html(Section(checklist=(item,)))
+    assert 'data-payload="p&quot; onclick=&quot;alert(1)"' in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;</button>" in html
+    assert "<script" not in html
+
+
+def test_a_notification_whose_section_repeats_the_headline_shows_it_once() -> None:
+    dm = Reply("**Urgent incident 2026-0001** voor jou.", (Section("**Urgent incident 2026-0001** voor jou."),))
+    assert reply_html(dm) == '<section class="section"><p><strong>Urgent incident 2026-0001</strong> voor jou.</p>' \
+                             "</section>"
+    briefing = Reply("Teambriefing — X (incident 2026-0001)",
+                     (Section("**Teambriefing — X** (incident 2026-0001)\n- Stuur niets door."),))
+    assert "<h2" not in reply_html(briefing)
+    steps = Reply("Stappen", (Section("Iets anders"),))
+    assert reply_html(steps).startswith('<h2 class="headline">Stappen</h2>')
