@@ -1,10 +1,19 @@
-"""The simulator's HTTP side: one static chat page and one JSON endpoint.
+"""The simulator's HTTP side: one static page and a small JSON API.
 
-The browser is untrusted even on localhost, so ``POST /api/event`` validates every field
-before it builds a core event, answers malformed requests with a clear 4xx JSON error
-(never a stack trace), and every response carries a strict Content-Security-Policy.
-Conversation state lives in the core's database, keyed by the page's random session id,
-so a reload or a server restart continues where the teacher was.
+* ``POST /api/event``: a message, button, command or form of one persona → the core.
+  When the button or form belongs to a stored message (a DM, the incident card, a
+  briefing preview), the request names it with ``message``; the adapter then does what
+  a chat platform does: a reply with ``replace`` updates that message, other replies
+  are posted next to it for the presser only, and only the ephemeral remarks come back
+  in the response.
+* ``GET /api/inbox``: the persona's DMs, the incident spaces it is a member of, the team
+  channel and the simulated time. A persona never sees a space it is not in.
+* ``POST /api/clock``: move the simulated clock forward and fire what became due.
+
+The browser is untrusted even on localhost, so every field is validated
+(:mod:`adapters.web.inbound`), malformed requests get a clear 4xx JSON error (never a
+stack trace), and every response carries a strict Content-Security-Policy. State lives
+in the core's database, so a reload or a server restart continues where everyone was.
 
 Start it from the CLI or a test::
 
@@ -16,32 +25,37 @@ Start it from the CLI or a test::
 
 from __future__ import annotations
 
-import json
+import asyncio
+import contextlib
 import logging
-import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from adapters.web import inbound
+from adapters.web.background import Background
+from adapters.web.inbound import MAX_BODY, BadRequest, Who
+from adapters.web.platform import Stored, WebPlatform, create_tables, dm_channel
 from adapters.web.render import render_reply
 from bot.app import Core
-from bot.events import ButtonPressed, Command, ConversationKey, Event, TextMessage, UserRef
+from bot.messages import Reply
+from bot.notify.working_hours import is_open
+from bot.ports import MessageRef
+from bot.store.db import session_factory
+
+__all__ = ["CSP", "MAX_BODY", "create_web_app", "start_web", "bound_port"]
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
-
-PLATFORM = "web"
-CHANNEL = "simulator"
-MAX_BODY = 64 * 1024
-MAX_TEXT = 2000
-MAX_PAYLOAD = 500
-#: Matched with ``fullmatch``: a ``$`` would also accept a trailing newline.
-SESSION_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
-COMMANDS = frozenset({"resume", "menu", "restart", "lang", "start"})
-EVENT_TYPES = ("text", "button", "command")
+#: How often the background loop fires due escalations and retries deliveries.
+WORKER_INTERVAL = 0.5
+DEFAULT_TZ = "Europe/Amsterdam"
+_DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 
 #: Only our own files: no inline script or style, no framing, no other origins.
 #: Trusted Types make ``innerHTML`` accept only values from the page's one named policy.
@@ -56,38 +70,56 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+NO_STORE = {"Cache-Control": "no-store"}
 
 CORE_KEY = web.AppKey("core", Core)
+PLATFORM_KEY = web.AppKey("platform", WebPlatform)
+BACKGROUND_KEY = web.AppKey("background", Background)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-class BadRequest(Exception):
-    """A request we refuse; ``status`` and ``message`` become the JSON error response."""
+def create_web_app(core: Core, *, run_workers: bool = True) -> web.Application:
+    """The aiohttp application; it does not own ``core`` and never closes it.
 
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def create_web_app(core: Core) -> web.Application:
-    """The aiohttp application; it does not own ``core`` and never closes it."""
+    On start it registers the simulator's platform with the core and (``run_workers``)
+    runs the background loop; tests pass ``False`` and rely on the rounds the handlers
+    do themselves, so nothing happens behind their back.
+    """
     app = web.Application(client_max_size=MAX_BODY, middlewares=[_json_errors])
     app[CORE_KEY] = core
+    platform = WebPlatform(session_factory(core.db), clock=core.clock)
+    core.add_platform(platform)
+    app[PLATFORM_KEY] = platform
+    app[BACKGROUND_KEY] = Background(core.make_workers(interval=WORKER_INTERVAL), core.clock,
+                                     interval=WORKER_INTERVAL)
+    app.cleanup_ctx.append(_tables_and_workers(run_workers))
     app.router.add_get("/", _index)
     app.router.add_get("/healthz", _healthz)
     app.router.add_post("/api/event", _event)
+    app.router.add_get("/api/inbox", _inbox)
+    app.router.add_post("/api/clock", _clock)
     app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False)
     app.on_response_prepare.append(_security_headers)
     return app
 
 
-async def start_web(core: Core, host: str, port: int) -> web.AppRunner:
-    """Serve the simulator on ``host:port`` (port 0: any free port, see :func:`bound_port`).
+def _tables_and_workers(run_workers: bool) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        await create_tables(app[CORE_KEY].db)
+        task = asyncio.create_task(app[BACKGROUND_KEY].run()) if run_workers else None
+        yield
+        if task:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
-    Returns the started runner; stop it with ``await runner.cleanup()``.
-    """
+    return context
+
+
+async def start_web(core: Core, host: str, port: int) -> web.AppRunner:
+    """Serve the simulator on ``host:port`` (port 0: any free port, see :func:`bound_port`),
+    with the background workers running. Stop it with ``await runner.cleanup()``."""
     runner = web.AppRunner(create_web_app(core))
     await runner.setup()
     try:
@@ -114,69 +146,101 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 async def _event(request: web.Request) -> web.Response:
-    data = await _read_json(request)
-    event = parse_event(data)
-    replies = await request.app[CORE_KEY].conversations.handle(event)
-    return web.json_response({"replies": [render_reply(reply) for reply in replies]},
-                             headers={"Cache-Control": "no-store"})
+    core, platform = request.app[CORE_KEY], request.app[PLATFORM_KEY]
+    data = await inbound.read_json(request)
+    asker = inbound.who(data, core.directory)
+    event = inbound.parse_event(data, asker)
+    origin_id = inbound.message_id(data)
+    origin = None
+    if origin_id is not None:
+        origin = await platform.visible(origin_id, asker.user.id, team=_team(core))
+        if origin is None:
+            raise BadRequest("Field 'message' names no message you can see.", 404)
+    replies = await core.handle(event)
+    if origin is not None:
+        replies = await _answer_in_place(platform, origin, asker, replies)
+    await _round(request.app)
+    return web.json_response({"replies": [render_reply(reply) for reply in replies]}, headers=NO_STORE)
 
 
-# -- request parsing -------------------------------------------------------------------
-async def _read_json(request: web.Request) -> dict[str, Any]:
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise BadRequest(f"Request body is larger than {MAX_BODY // 1024} KiB.", 413)
-    if request.content_type != "application/json":
-        raise BadRequest("Content-Type must be application/json.", 415)
+async def _answer_in_place(platform: WebPlatform, origin: Stored, asker: Who, replies: list[Reply]) -> list[Reply]:
+    """Replies to a button on a stored message, as a chat platform shows them: the first
+    ``replace`` updates that message, other replies land next to it for the presser only;
+    the ephemeral remarks are returned for the page to show."""
+    replaced = False
+    remarks = []
+    for reply in replies:
+        if reply.ephemeral:
+            remarks.append(reply)
+        elif reply.replace and not replaced:
+            await platform.update(_ref(origin), reply)
+            replaced = True
+        else:
+            private = None if origin.channel == dm_channel(asker.user.id) else asker.user.id
+            await platform.add(origin.channel, reply, only_for=private)
+    return remarks
+
+
+def _ref(stored: Stored) -> MessageRef:
+    return MessageRef(WebPlatform.name, stored.channel, str(stored.id))
+
+
+async def _inbox(request: web.Request) -> web.Response:
+    core, platform = request.app[CORE_KEY], request.app[PLATFORM_KEY]
+    asker = inbound.who(dict(request.query), core.directory)
+    box = await platform.inbox(asker.user.id, team=_team(core))
+    return web.json_response({
+        "persona": asker.persona,
+        "user": asker.user.id,
+        "now": simulated_time(core),
+        "dms": [_message(m, core) for m in box.dms],
+        "spaces": [{"name": s.name, "messages": [_message(m, core) for m in s.messages]} for s in box.spaces],
+        "team": [_message(m, core) for m in box.team],
+    }, headers=NO_STORE)
+
+
+async def _clock(request: web.Request) -> web.Response:
+    core = request.app[CORE_KEY]
+    minutes = inbound.clock_minutes(await inbound.read_json(request))
+    await request.app[BACKGROUND_KEY].advance(timedelta(minutes=minutes))
+    return web.json_response({"now": simulated_time(core)}, headers=NO_STORE)
+
+
+# -- helpers -------------------------------------------------------------------------
+async def _round(app: web.Application) -> None:
+    """Deliver what the event caused before answering, so the page shows it at once. A
+    failure here does not undo the event: the background loop retries the delivery."""
     try:
-        body = await request.read()
-    except web.HTTPRequestEntityTooLarge as exc:
-        raise BadRequest(f"Request body is larger than {MAX_BODY // 1024} KiB.", 413) from exc
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BadRequest("Request body is not valid JSON.") from exc
-    if not isinstance(data, dict):
-        raise BadRequest("Request body must be a JSON object.")
-    return data
+        await app[BACKGROUND_KEY].round()
+    except Exception:
+        log.exception("delivery round after an event failed; the background loop retries")
 
 
-def _string(data: dict[str, Any], name: str, *, limit: int, required: bool = True) -> str:
-    value = data.get(name)
-    if value is None and not required:
-        return ""
-    if value is None:
-        raise BadRequest(f"Field '{name}' is required.")
-    if not isinstance(value, str):
-        raise BadRequest(f"Field '{name}' must be a string.")
-    if len(value) > limit:
-        raise BadRequest(f"Field '{name}' must be at most {limit} characters.")
-    return value
+def _team(core: Core) -> str:
+    """The team channel's simulator id from the school directory ("" without one)."""
+    channel = core.directory.channels.get("team") if core.directory else None
+    return channel.web if channel else ""
 
 
-def parse_event(data: dict[str, Any]) -> Event:
-    """Validate the request fields and build the neutral core event they describe."""
-    session = _string(data, "session", limit=64)
-    if not SESSION_PATTERN.fullmatch(session):
-        raise BadRequest("Field 'session' must be 8 to 64 characters: letters, digits, '-' or '_'.")
-    key = ConversationKey(platform=PLATFORM, user_id=session, channel_id=CHANNEL)
-    user = UserRef(PLATFORM, session)
-    kind = data.get("type")
-    if kind == "text":
-        text = _string(data, "text", limit=MAX_TEXT)
-        if not text.strip():
-            raise BadRequest("Field 'text' must not be empty.")
-        return TextMessage(key, user, text)
-    if kind == "button":
-        payload = _string(data, "payload", limit=MAX_PAYLOAD)
-        if not payload:
-            raise BadRequest("Field 'payload' must not be empty.")
-        return ButtonPressed(key, user, payload)
-    if kind == "command":
-        name = _string(data, "name", limit=32)
-        if name not in COMMANDS:
-            raise BadRequest(f"Field 'name' must be one of: {', '.join(sorted(COMMANDS))}.")
-        return Command(key, user, name, _string(data, "arg", limit=MAX_TEXT, required=False))
-    raise BadRequest(f"Field 'type' must be one of: {', '.join(EVENT_TYPES)}.")
+def _zone(core: Core) -> ZoneInfo:
+    return ZoneInfo(core.directory.working_hours.tz if core.directory else DEFAULT_TZ)
+
+
+def simulated_time(core: Core) -> dict[str, Any]:
+    """The core's clock in the school's time zone, and whether it is within working hours."""
+    now = core.clock()
+    local = now.astimezone(_zone(core))
+    return {
+        "iso": local.isoformat(timespec="minutes"),
+        "label": f"{_DAYS[local.weekday()]} {local:%d-%m %H:%M}",
+        "tz": local.tzname() or "",
+        "working_hours": is_open(now, core.directory.working_hours) if core.directory else None,
+    }
+
+
+def _message(stored: Stored, core: Core) -> dict[str, Any]:
+    return {"id": str(stored.id), "version": stored.version,
+            "time": f"{stored.at.astimezone(_zone(core)):%H:%M}", "reply": stored.content}
 
 
 # -- middleware and signals ------------------------------------------------------------
