@@ -1,12 +1,18 @@
-/* Protocolwijzer local simulator: the chat page's behaviour.
+/* Protocolwijzer local simulator: the page's behaviour.
  *
  * Why it looks like this:
  * - Bot messages arrive as server-built HTML in which every text was escaped before the
  *   few tags were added (adapters/web/render.py). That HTML is the only thing inserted
- *   with innerHTML, through a single Trusted Types policy; everything the user typed and
- *   every button label goes in with textContent.
- * - State lives on the server, keyed by a random session id kept in localStorage, so a
- *   reload asks the server to "resume" instead of keeping a copy of the conversation.
+ *   with innerHTML, through a single Trusted Types policy; everything the user typed,
+ *   every button label and every form label or value goes in with textContent or .value.
+ *   Forms arrive as data and are built here with DOM calls.
+ * - The page plays one persona at a time (the role switcher). A teacher is known by a
+ *   random session id kept in localStorage; the school roles are fixed ids on the server.
+ *   Each persona's conversation lives on the server, so switching asks it to "resume".
+ * - What the bot sends on its own (DMs, the incident card, the team briefing) lives on
+ *   the server too: the inbox is polled while the page is visible and a message is
+ *   redrawn only when it changed. A button on such a stored message names the message,
+ *   and the server updates it in place (as a chat platform would).
  * - A message's buttons are disabled while its request is in flight: a double tap must
  *   not answer twice (the server would recognise it as stale anyway).
  */
@@ -14,8 +20,11 @@
 
 (() => {
   const SESSION_KEY = "protocolwijzer.session";
+  const PERSONA_KEY = "protocolwijzer.persona";
+  const PERSONAS = ["teacher", "vertrouwenspersoon", "zorgcoordinator", "directie", "bestuur"];
   const SESSION_RE = /^[A-Za-z0-9_-]{8,64}$/;
   const TIMEOUT_MS = 30000;
+  const POLL_MS = 1500;
 
   const TEXTS = {
     network: "Geen verbinding met de simulator; je bericht is niet verstuurd. Probeer het opnieuw. / "
@@ -25,48 +34,65 @@
     rejected: "Dit bericht kon niet worden verwerkt. / This message could not be processed.",
     choicesLabel: { nl: "Antwoorden", en: "Answers" },
     actionsLabel: { nl: "Navigatie", en: "Navigation" },
+    open: "werktijd",
+    closed: "buiten werktijd",
+    newMessages: (n) => `${n} nieuw / new`,
   };
 
   const list = document.getElementById("messages");
+  const spacesBox = document.getElementById("spaces");
+  const teamBox = document.getElementById("team");
+  const spacesEmpty = document.getElementById("spaces-empty");
+  const teamEmpty = document.getElementById("team-empty");
+  const panes = document.getElementById("panes");
   const form = document.getElementById("composer");
   const input = document.getElementById("input");
   const sendButton = document.getElementById("send");
   const newButton = document.getElementById("new-conversation");
+  const personaSelect = document.getElementById("persona");
+  const clockTime = document.getElementById("clock-time");
+  const clockHours = document.getElementById("clock-hours");
+  const clockButtons = Array.from(document.querySelectorAll(".clock-step"));
+  const tabs = Array.from(document.querySelectorAll('[role="tab"]'));
 
   const htmlPolicy = window.trustedTypes && window.trustedTypes.createPolicy
     ? window.trustedTypes.createPolicy("protocolwijzer", { createHTML: (html) => html })
     : { createHTML: (html) => html };
 
-  // -- session -------------------------------------------------------------------------
+  // -- session and persona --------------------------------------------------------------
+  function remember(key, value) {
+    try {
+      localStorage.setItem(key, value);
+    } catch (_) {
+      // Private mode: it simply does not survive a reload.
+    }
+    return value;
+  }
+
+  function recall(key) {
+    try {
+      return localStorage.getItem(key);
+    } catch (_) {
+      return null;
+    }
+  }
+
   function newSessionId() {
     const bytes = new Uint8Array(16);
     crypto.getRandomValues(bytes);
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  function storeSession(id) {
-    try {
-      localStorage.setItem(SESSION_KEY, id);
-    } catch (_) {
-      // Private mode: the conversation simply does not survive a reload.
-    }
-    return id;
-  }
+  const storedSession = recall(SESSION_KEY);
+  const session = storedSession && SESSION_RE.test(storedSession)
+    ? storedSession : remember(SESSION_KEY, newSessionId());
+  let persona = PERSONAS.includes(recall(PERSONA_KEY)) ? recall(PERSONA_KEY) : "teacher";
+  personaSelect.value = persona;
 
-  function loadSession() {
-    let id = null;
-    try {
-      id = localStorage.getItem(SESSION_KEY);
-    } catch (_) {
-      id = null;
-    }
-    return id && SESSION_RE.test(id) ? id : storeSession(newSessionId());
-  }
-
-  let session = loadSession();
-  // Bumped by "Nieuw gesprek": answers to requests of an older conversation are dropped.
+  // Bumped when the persona or the conversation changes: answers to older requests are dropped.
   let generation = 0;
   let composerBusy = false;
+  let inFlight = 0;
 
   // -- talking to the server -----------------------------------------------------------
   class RequestError extends Error {
@@ -76,22 +102,18 @@
     }
   }
 
-  async function post(body) {
+  async function request(url, options) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    inFlight += 1;
     let response;
     try {
-      response = await fetch("/api/event", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ session, ...body }),
-        signal: controller.signal,
-        cache: "no-store",
-      });
+      response = await fetch(url, { ...options, signal: controller.signal, cache: "no-store" });
     } catch (_) {
       throw new RequestError(TEXTS.network);
     } finally {
       clearTimeout(timer);
+      inFlight -= 1;
     }
     let data = null;
     try {
@@ -103,7 +125,21 @@
       if (response.status >= 500) throw new RequestError(TEXTS.server);
       throw new RequestError(TEXTS.rejected, data && typeof data.error === "string" ? data.error : "");
     }
-    if (!data || !Array.isArray(data.replies)) throw new RequestError(TEXTS.server);
+    if (!data || typeof data !== "object") throw new RequestError(TEXTS.server);
+    return data;
+  }
+
+  function postJson(url, body) {
+    return request(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async function post(body) {
+    const data = await postJson("/api/event", { session, persona, ...body });
+    if (!Array.isArray(data.replies)) throw new RequestError(TEXTS.server);
     return data.replies;
   }
 
@@ -118,26 +154,105 @@
     group.className = kind;
     group.setAttribute("role", "group");
     group.setAttribute("aria-label", TEXTS[kind + "Label"][lang]);
-    for (const spec of buttons) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = String(spec.label);
-      button.dataset.payload = String(spec.payload);
-      if (spec.style === "primary" || spec.style === "danger") button.classList.add(spec.style);
-      group.append(button);
-    }
+    for (const spec of buttons) group.append(makeButton(spec));
     article.append(group);
   }
 
-  function botMessage(reply) {
+  function makeButton(spec) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = String(spec.label);
+    button.dataset.payload = String(spec.payload);
+    if (spec.style === "primary" || spec.style === "danger") button.classList.add(spec.style);
+    return button;
+  }
+
+  let fieldCounter = 0;
+
+  /** A reply's form, built with DOM calls: labels, hints and values are plain text. */
+  function buildForm(spec) {
+    const element = document.createElement("form");
+    element.className = "reply-form";
+    element.dataset.submit = String(spec.submit);
+    if (spec.intro_html) {
+      const intro = document.createElement("div");
+      intro.className = "form-intro";
+      intro.innerHTML = htmlPolicy.createHTML(String(spec.intro_html));
+      element.append(intro);
+    }
+    for (const field of Array.isArray(spec.fields) ? spec.fields : []) {
+      fieldCounter += 1;
+      const id = `field-${fieldCounter}`;
+      const wrapper = document.createElement("div");
+      wrapper.className = "field";
+      const label = document.createElement("label");
+      label.htmlFor = id;
+      label.textContent = String(field.label) + (field.required ? " *" : "");
+      wrapper.append(label);
+      let control;
+      const options = Array.isArray(field.options) ? field.options : [];
+      if (options.length > 0) {
+        control = document.createElement("select");
+        for (const option of options) {
+          const item = document.createElement("option");
+          item.value = String(option.value);
+          item.textContent = String(option.label);
+          control.append(item);
+        }
+        control.value = String(field.value || options[0].value);
+      } else {
+        control = document.createElement(field.multiline ? "textarea" : "input");
+        if (!field.multiline) control.type = "text";
+        else control.rows = 4;
+        control.maxLength = Number(field.max_length) || 500;
+        control.value = String(field.value || "");
+      }
+      control.id = id;
+      control.name = String(field.name);
+      control.required = Boolean(field.required);
+      if (field.hint) {
+        const hint = document.createElement("p");
+        hint.className = "hint";
+        hint.id = `${id}-hint`;
+        hint.textContent = String(field.hint);
+        control.setAttribute("aria-describedby", hint.id);
+        wrapper.append(hint);
+      }
+      wrapper.append(control);
+      element.append(wrapper);
+    }
+    const buttons = document.createElement("div");
+    buttons.className = "form-buttons";
+    const submit = document.createElement("button");
+    submit.type = "submit";
+    submit.className = "primary";
+    submit.textContent = String(spec.submit_label);
+    buttons.append(submit);
+    if (spec.cancel) buttons.append(makeButton(spec.cancel));
+    element.append(buttons);
+    return element;
+  }
+
+  function botMessage(reply, stored) {
     const lang = langOf(reply);
     const article = document.createElement("article");
     article.className = "msg bot";
     article.lang = lang;
+    if (stored) {
+      article.dataset.messageId = String(stored.id);
+      article.tabIndex = -1;
+      const meta = document.createElement("p");
+      meta.className = "meta";
+      const time = document.createElement("time");
+      time.textContent = String(stored.time || "");
+      meta.append("Protocolwijzer · ", time);
+      article.append(meta);
+    }
     const body = document.createElement("div");
     body.className = "body";
     body.innerHTML = htmlPolicy.createHTML(String(reply.html || ""));
     article.append(body);
+    if (reply.form && typeof reply.form === "object") article.append(buildForm(reply.form));
     addButtons(article, reply.choices, "choices", lang);
     addButtons(article, reply.actions, "actions", lang);
     return article;
@@ -160,26 +275,37 @@
     return div;
   }
 
-  function showError(error) {
+  function showError(error, after) {
     const p = document.createElement("p");
     p.className = "notice error";
     const detail = error instanceof RequestError && error.detail ? ` (${error.detail})` : "";
     p.textContent = (error instanceof RequestError ? error.message : TEXTS.server) + detail;
-    list.append(p);
+    if (after && after.isConnected) after.after(p);
+    else activeList().append(p);
     p.scrollIntoView({ block: "nearest" });
+  }
+
+  function stickyHeight() {
+    return document.querySelector(".tabs").offsetHeight;
   }
 
   /** Bring a new message into view: all of it if it fits, else its beginning. */
   function reveal(element) {
-    const header = document.querySelector(".top").offsetHeight;
-    const room = window.innerHeight - header - form.offsetHeight;
+    const room = window.innerHeight - stickyHeight() - (form.hidden ? 0 : form.offsetHeight);
     element.scrollIntoView({ block: element.offsetHeight <= room ? "nearest" : "start" });
   }
 
+  /** Focus what answers a message next: its form, its first answer, else ``fallback``. */
+  function focusInside(element, fallback) {
+    const target = element && (element.querySelector(".reply-form input, .reply-form textarea, .reply-form select")
+      || element.querySelector(".choices button"));
+    (target || fallback).focus({ preventScroll: true });
+  }
+
   /**
-   * Draw the replies to one event. ``origin`` is the bot message whose button was pressed:
-   * a reply with ``replace`` updates it in place. Afterwards focus goes to the first
-   * answer button of the newest message, or to the input when there is none.
+   * Draw the replies to one conversation event. ``origin`` is the message whose button was
+   * pressed: a reply with ``replace`` updates it in place. Afterwards focus goes to the
+   * form or first answer of the newest message, or to the input when there is none.
    */
   function showReplies(replies, origin) {
     let latest = null;
@@ -190,7 +316,7 @@
         list.append(lastNotice);
         continue;
       }
-      const message = botMessage(reply);
+      const message = botMessage(reply, null);
       if (reply.replace && origin && origin.isConnected) {
         origin.replaceWith(message);
         origin = null;
@@ -201,39 +327,233 @@
     }
     if (latest) reveal(latest);
     else if (lastNotice) lastNotice.scrollIntoView({ block: "nearest" });
-    const first = latest && latest.querySelector(".choices button");
-    (first || input).focus({ preventScroll: true });
+    focusInside(latest, input);
   }
 
   function setBusy(article, busy) {
     article.classList.toggle("busy", busy);
     if (busy) article.setAttribute("aria-busy", "true");
     else article.removeAttribute("aria-busy");
-    for (const button of article.querySelectorAll("button")) button.disabled = busy;
+    for (const control of article.querySelectorAll("button, input, textarea, select")) control.disabled = busy;
+  }
+
+  // -- the inbox: DMs, incident spaces, the team channel ---------------------------------
+  /** Drawn stored messages by id: {element, key} (key: what was drawn, to redraw on change). */
+  let drawn = new Map();
+  let spaceSections = new Map();
+  let unseen = { chat: new Set(), spaces: new Set(), team: new Set() };
+  let activeTab = "chat";
+
+  function activeList() {
+    return activeTab === "chat" ? list : activeTab === "spaces" ? spacesBox : teamBox;
+  }
+
+  function paneOf(element) {
+    if (list.contains(element)) return "chat";
+    return spacesBox.contains(element) ? "spaces" : "team";
+  }
+
+  function spaceSection(name) {
+    let section = spaceSections.get(name);
+    if (!section) {
+      section = document.createElement("section");
+      section.className = "space";
+      section.dataset.space = name;
+      const heading = document.createElement("h2");
+      heading.className = "channel-title";
+      heading.textContent = `#${name}`;
+      section.append(heading);
+      spacesBox.append(section);
+      spaceSections.set(name, section);
+    }
+    return section;
+  }
+
+  /** Draw one stored message in ``container``; returns it when it is new or changed. */
+  function place(stored, container, pane) {
+    const key = `${stored.version}:${JSON.stringify(stored.reply)}`;
+    const known = drawn.get(stored.id);
+    if (known && known.key === key) return null;
+    if (known && known.element.classList.contains("busy")) return null; // its request will redraw it
+    const element = botMessage(stored.reply || {}, stored);
+    if (known && known.element.isConnected) known.element.replaceWith(element);
+    else container.append(element);
+    drawn.set(stored.id, { element, key });
+    if (pane !== activeTab) unseen[pane].add(stored.id);
+    return element;
+  }
+
+  function drawInbox(inbox) {
+    const changed = [];
+    for (const stored of inbox.dms || []) {
+      const element = place(stored, list, "chat");
+      if (element) changed.push(element);
+    }
+    for (const space of inbox.spaces || []) {
+      const section = spaceSection(String(space.name));
+      for (const stored of space.messages || []) {
+        const element = place(stored, section, "spaces");
+        if (element) changed.push(element);
+      }
+    }
+    for (const stored of inbox.team || []) {
+      const element = place(stored, teamBox, "team");
+      if (element) changed.push(element);
+    }
+    spacesEmpty.hidden = spaceSections.size > 0;
+    teamEmpty.hidden = (inbox.team || []).length > 0;
+    if (inbox.now) showTime(inbox.now);
+    updateBadges();
+    return changed;
+  }
+
+  function resetInbox() {
+    for (const { element } of drawn.values()) element.remove();
+    for (const section of spaceSections.values()) section.remove();
+    drawn = new Map();
+    spaceSections = new Map();
+    unseen = { chat: new Set(), spaces: new Set(), team: new Set() };
+    updateBadges();
+  }
+
+  async function refreshInbox() {
+    const mine = generation;
+    const query = new URLSearchParams({ session, persona });
+    const data = await request(`/api/inbox?${query}`, { method: "GET" });
+    return mine === generation ? drawInbox(data) : [];
+  }
+
+  async function poll() {
+    if (document.visibilityState !== "visible" || inFlight > 0) return;
+    try {
+      await refreshInbox();
+    } catch (_) {
+      // The next poll tries again; requests the user makes show their own errors.
+    }
+  }
+
+  function showTime(now) {
+    clockTime.textContent = String(now.label || "");
+    if (now.iso) clockTime.dateTime = String(now.iso);
+    clockHours.textContent = now.working_hours === true ? TEXTS.open
+      : now.working_hours === false ? TEXTS.closed : "";
+    clockHours.classList.toggle("closed", now.working_hours === false);
+  }
+
+  // -- tabs ----------------------------------------------------------------------------
+  function updateBadges() {
+    for (const tab of tabs) {
+      const name = tab.id.replace("tab-", "");
+      const badge = tab.querySelector(".badge");
+      const count = unseen[name].size;
+      badge.hidden = count === 0;
+      badge.textContent = count ? String(count) : "";
+      badge.setAttribute("aria-label", count ? TEXTS.newMessages(count) : "");
+    }
+  }
+
+  function selectTab(name, { focus = false } = {}) {
+    activeTab = name;
+    for (const tab of tabs) {
+      const selected = tab.id === `tab-${name}`;
+      tab.setAttribute("aria-selected", String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+      document.getElementById(tab.getAttribute("aria-controls")).hidden = !selected;
+      if (selected && focus) tab.focus();
+    }
+    form.hidden = name !== "chat";
+    unseen[name].clear();
+    updateBadges();
+  }
+
+  for (const tab of tabs) {
+    tab.addEventListener("click", () => selectTab(tab.id.replace("tab-", "")));
+    tab.addEventListener("keydown", (event) => {
+      const index = tabs.indexOf(tab);
+      let next = null;
+      if (event.key === "ArrowRight") next = tabs[(index + 1) % tabs.length];
+      else if (event.key === "ArrowLeft") next = tabs[(index + tabs.length - 1) % tabs.length];
+      else if (event.key === "Home") next = tabs[0];
+      else if (event.key === "End") next = tabs[tabs.length - 1];
+      if (next) {
+        event.preventDefault();
+        selectTab(next.id.replace("tab-", ""), { focus: true });
+      }
+    });
   }
 
   // -- events --------------------------------------------------------------------------
-  async function press(article, button) {
+  /**
+   * After acting on a stored message: redraw the inbox, show the remarks next to the
+   * message, then move focus to what came next (a new message's form or first answer),
+   * else back to the button in the same place of the redrawn message.
+   */
+  async function afterStored(article, replies, mine, position) {
+    const pane = paneOf(article);
+    const id = article.dataset.messageId;
+    const changed = await refreshInbox();
+    if (mine !== generation) return;
+    const current = drawn.get(id);
+    const element = current && current.element.isConnected ? current.element : null;
+    let anchor = element || article;
+    for (const reply of replies) {
+      if (!reply.ephemeral) continue;
+      const remark = notice(reply);
+      if (anchor.isConnected) anchor.after(remark);
+      else activeList().append(remark);
+      anchor = remark;
+    }
+    unseen[pane].clear();
+    updateBadges();
+    const added = changed.find((other) => other !== element && paneOf(other) === pane);
+    if (added) {
+      reveal(added);
+      focusInside(added, added);
+    } else if (element) {
+      const buttons = element.querySelectorAll("button");
+      (buttons[position] || element).focus({ preventScroll: true });
+    }
+  }
+
+  async function send(article, body, button) {
     if (article.classList.contains("busy")) return;
+    const id = article.dataset.messageId;
+    const position = button ? Array.from(article.querySelectorAll("button")).indexOf(button) : -1;
     setBusy(article, true);
     const mine = generation;
     try {
-      const replies = await post({ type: "button", payload: button.dataset.payload });
-      if (mine === generation) showReplies(replies, article);
+      const replies = await post(id ? { ...body, message: id } : body);
+      if (mine !== generation) return;
+      setBusy(article, false);
+      if (id) await afterStored(article, replies, mine, position);
+      else showReplies(replies, article);
     } catch (error) {
-      if (mine === generation) showError(error);
+      if (mine === generation) showError(error, article);
     } finally {
       if (article.isConnected) {
         setBusy(article, false);
-        if (document.activeElement === document.body) button.focus({ preventScroll: true });
+        if (button && document.activeElement === document.body) button.focus({ preventScroll: true });
       }
     }
   }
 
-  list.addEventListener("click", (event) => {
+  panes.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-payload]");
     const article = button && button.closest(".msg.bot");
-    if (article) press(article, button);
+    if (article) send(article, { type: "button", payload: button.dataset.payload }, button);
+  });
+
+  panes.addEventListener("submit", (event) => {
+    const element = event.target.closest("form.reply-form");
+    const article = element && element.closest(".msg.bot");
+    if (!article) return;
+    event.preventDefault();
+    if (!element.reportValidity()) return;
+    const values = {};
+    for (const control of element.querySelectorAll("input[name], textarea[name], select[name]")) {
+      values[control.name] = control.value;
+    }
+    send(article, { type: "form", payload: element.dataset.submit, values }, null);
   });
 
   async function sendText() {
@@ -281,22 +601,67 @@
     }
   });
 
-  async function resume() {
+  async function command(name) {
     const mine = generation;
     try {
-      const replies = await post({ type: "command", name: "resume" });
+      const replies = await post({ type: "command", name });
       if (mine === generation) showReplies(replies, null);
     } catch (error) {
       if (mine === generation) showError(error);
     }
   }
 
-  newButton.addEventListener("click", () => {
+  /**
+   * Show a persona from scratch (on load, on a switch, on "new"): its conversation, then
+   * what the bot sent it. A newest DM with a button ([Ik pak dit op]) is what a
+   * coordinator came for: it is brought into view and its first button takes the focus.
+   */
+  async function start(name) {
     generation += 1;
-    session = storeSession(newSessionId());
+    const mine = generation;
     list.replaceChildren();
-    resume();
+    resetInbox();
+    await command(name);
+    let changed = [];
+    try {
+      changed = await refreshInbox();
+    } catch (error) {
+      if (mine === generation) showError(error);
+    }
+    const newest = changed.filter((element) => paneOf(element) === "chat").pop();
+    const button = newest && newest.querySelector(".choices button");
+    if (mine === generation && button) {
+      reveal(newest);
+      button.focus({ preventScroll: true });
+    }
+  }
+
+  newButton.addEventListener("click", () => start("menu"));
+
+  personaSelect.addEventListener("change", () => {
+    if (!PERSONAS.includes(personaSelect.value)) return;
+    persona = remember(PERSONA_KEY, personaSelect.value);
+    selectTab("chat"); // a new role starts where its messages arrive
+    start("resume");
   });
 
-  resume();
+  for (const button of clockButtons) {
+    button.addEventListener("click", async () => {
+      for (const other of clockButtons) other.disabled = true;
+      try {
+        const data = await postJson("/api/clock", { minutes: Number(button.dataset.minutes) });
+        if (data.now) showTime(data.now);
+        await refreshInbox();
+      } catch (error) {
+        showError(error);
+      } finally {
+        for (const other of clockButtons) other.disabled = false;
+        button.focus({ preventScroll: true });
+      }
+    });
+  }
+
+  setInterval(poll, POLL_MS);
+  document.addEventListener("visibilitychange", poll);
+  start("resume");
 })();

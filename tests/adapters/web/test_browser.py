@@ -13,34 +13,28 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.async_api import Browser, Locator, Page, Request, Route, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, Request, Route, expect
 
 from adapters.web.app import bound_port, start_web
 from bot.app import build_core
 from bot.settings import Settings
+from tests.adapters.web.conftest import no_horizontal_scroll, open_page
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[3]
 PLAYBOOKS = REPO / "playbooks"
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = REPO / "test-artifacts" / "simulator-steps.png"
 QUESTION = "er gaat een naaktfoto rond van een leerling uit 3B, wat moet ik doen?"
 STEPS_HEADLINE = "Stappen die passen bij jouw antwoorden"
-WIDTH, HEIGHT = 360, 740
-LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-
 
 
 @pytest.fixture
 async def base_url(tmp_path: Path) -> AsyncIterator[str]:
-    core = await build_core(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/t.db", playbooks_dir=PLAYBOOKS))
+    core = await build_core(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/t.db", playbooks_dir=PLAYBOOKS,
+                                     school_config=tmp_path / "no-school.yaml"))
     runner = await start_web(core, "127.0.0.1", 0)
     try:
         assert core.library.get("naaktbeeld-sexting") is not None, (
@@ -53,50 +47,9 @@ async def base_url(tmp_path: Path) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium not installed: apt-get install chromium")
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
-
-
-@pytest.fixture
 async def page(browser: Browser, base_url: str) -> AsyncIterator[Page]:
-    context = await browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, base_url=base_url,
-                                        service_workers="block")
-    outside: list[str] = []
-    problems: list[str] = []
-
-    async def only_localhost(route: Route, request: Request) -> None:
-        if urlsplit(request.url).hostname == "127.0.0.1":
-            await route.fallback()
-        else:
-            outside.append(request.url)
-            await route.abort()
-
-    await context.route("**/*", only_localhost)
-    page = await context.new_page()
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    # CSP or Trusted Types violations and script errors surface here; failed requests
-    # ("Failed to load resource") are provoked on purpose and checked where they happen.
-    page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
-            if message.type in ("error", "warning") and not message.text.startswith("Failed to load resource")
-            else None)
-    try:
+    async for page in open_page(browser, base_url):
         yield page
-    finally:
-        await context.close()
-    assert outside == [], f"the page tried to reach beyond 127.0.0.1: {outside}"
-    assert problems == [], problems
-
-
-async def no_horizontal_scroll(page: Page) -> None:
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= WIDTH, f"page is {width}px wide on a {WIDTH}px screen"
 
 
 def latest_bot(page: Page) -> Locator:
