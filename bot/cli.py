@@ -186,10 +186,14 @@ async def _chat(settings: Settings) -> int:
 
 
 async def _serve(settings: Settings, host: str | None, port: int | None) -> int:
+    """The simulator with the background workers (started by ``start_web``); without a
+    ``school.yaml`` the repository's ``school.example.yaml`` is the demo school, so that
+    ``make run`` shows the whole incident journey."""
+    import bot
     from adapters.web.app import start_web
     from bot.app import build_core
 
-    core = await build_core(settings)
+    core = await build_core(settings, fallback_school=Path(bot.__file__).resolve().parents[1] / "school.example.yaml")
     try:
         runner = await start_web(core, host or settings.host, settings.port if port is None else port)
     except OSError as exc:

@@ -16,7 +16,8 @@ from tests.conftest import REPO
 
 
 def test_serve_starts_the_simulator_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/serve.db", "PORT": "0"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/serve.db", "PORT": "0",
+           "SCHOOL_CONFIG": str(tmp_path / "no-school.yaml")}
     with subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=REPO, env=env,
                           stderr=subprocess.PIPE, text=True) as process:
         code = _exercise(process)
@@ -41,6 +42,11 @@ def _exercise(process: subprocess.Popen[str]) -> int:
         assert health == {"status": "ok", "playbooks": health["playbooks"]} and health["playbooks"] >= 3
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             assert b"Protocolwijzer" in response.read()
+        # Without a school.yaml the demo school is loaded: the simulator knows working hours.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/inbox?session=serve-test&persona=directie",
+                                    timeout=10) as response:
+            inbox = json.load(response)
+        assert inbox["dms"] == [] and isinstance(inbox["now"]["working_hours"], bool)
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=30)
