@@ -223,15 +223,12 @@ def take_it(lang: str) -> str:
     return _pick(lang, "Ik pak dit op", "I'll take this")
 
 
-def incident_taken(lang: str, number: str) -> str:
-    return _pick(lang, f"Incident {number} is opgepakt door een coördinator. Je hoort wat er van jou nodig is.",
-                 f"Incident {number} has been taken by a coordinator. You will hear what is needed from you.")
-
-
 def nobody_took_it(lang: str, number: str) -> str:
     return _pick(
         lang,
-        f"Niemand heeft incident {number} nog opgepakt. Bel de schoolleiding; bij acuut gevaar: bel **112**.",
-        f"Nobody has taken incident {number} yet. Call the school leadership; in acute danger call **112**.",
+        f"Niemand heeft incident {number} nog opgepakt. Bel de schoolleiding (gaat het over de schoolleiding zelf: "
+        "het bestuur); bij acuut gevaar: bel **112**.",
+        f"Nobody has taken incident {number} yet. Call the school leadership (if it concerns the leadership "
+        "itself: the school board); in acute danger call **112**.",
     )
 

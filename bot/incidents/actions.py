@@ -24,8 +24,7 @@ from bot.incidents import card, journal, records, texts
 from bot.incidents.models import ChecklistRow, IncidentRow
 from bot.incidents.outcomes import OUTCOMES
 from bot.messages import Button, ButtonStyle, Form, FormField, Reply, Section, Tone
-from bot.notify import briefing
-from bot.notify.escalation import EscalationService
+from bot.notify.escalation import EscalationService, excluded
 from bot.notify.outbox import enqueue
 from bot.playbooks.library import PlaybookLibrary
 from bot.store.models import utcnow
@@ -70,6 +69,7 @@ class IncidentActions:
             log.warning("refused incident action on %s: %s (%s)", number, verb, refusal[0])
             return [_remark(refusal[1], lang)]
         if isinstance(event, FormSubmitted) != (verb == "save"):
+            log.warning("refused incident action on %s: %s (button and form mixed up)", number, verb)
             return [_remark(conversation_texts.unknown_button(lang), lang)]
         if verb == "ack":
             return await self._acknowledge(incident, event.user)
@@ -93,7 +93,7 @@ class IncidentActions:
     # -- access ---------------------------------------------------------------------
     def _refusal(self, incident: IncidentRow, user: UserRef, verb: str) -> tuple[str, str] | None:
         lang = incident.lang
-        if user.platform != incident.reporter_platform or user.id in incident.excluded:
+        if user.platform != incident.reporter_platform or user.id in excluded(incident, self._directory):
             return "foreign", texts.not_allowed(lang)
         is_owner = incident.owner_id == user.id
         roles = incident.chain_roles if verb == "ack" else incident.access_roles
@@ -132,7 +132,12 @@ class IncidentActions:
                                            ChecklistRow.done.is_not(done))
                 .values(done=done, done_by=journal.actor_id(user) if done else None, done_at=now if done else None))
             if changed.rowcount != 1:  # type: ignore[attr-defined]
-                return []  # already in that state (a double tap) or not a step of this incident
+                known = (await session.execute(select(ChecklistRow.id).where(
+                    ChecklistRow.incident_id == incident.id, ChecklistRow.step_id == step_id))).first()
+                if known is None:
+                    log.warning("refused incident action on %s: tick (no such step)", number)
+                    return [_remark(conversation_texts.unknown_button(incident.lang), incident.lang)]
+                return []  # already in that state: a double tap changes nothing
             await journal.record(session, incident, actor=journal.actor_id(user),
                                  kind="checked" if done else "unchecked", detail=step_id, at=now)
             await self._offer_briefing_when_due(session, incident, now)
@@ -162,6 +167,7 @@ class IncidentActions:
 
     async def _close(self, number: str, outcome: str, user: UserRef, lang: str) -> list[Reply]:
         if outcome not in OUTCOMES:
+            log.warning("refused incident action on %s: closed (unknown outcome)", number)
             return [_remark(conversation_texts.unknown_button(lang), lang)]
         await records.close(self._sessions, number=number, outcome=outcome, by=user, clock=self._clock)
         log.info("incident %s closed: %s", number, outcome)
@@ -184,19 +190,23 @@ class IncidentActions:
         if not text or len(text) > MAX_BRIEFING:
             return [_remark(texts.briefing_empty(lang), lang)]
         async with self._sessions() as session, session.begin():
-            incident = (await session.execute(select(IncidentRow).where(IncidentRow.number == number))).scalar_one()
-            if incident.briefing_sent:
+            snapshot = await card.load(session, number)
+            found = card.leaks(snapshot, text, self._library, self._directory)
+            if found:
+                log.info("incident %s: briefing edit refused (%d identifying terms)", number, len(found))
+                return [_remark(texts.briefing_leaks(lang, ", ".join(found)), lang)]
+            saved = await session.execute(update(IncidentRow).where(IncidentRow.number == number,
+                                                                    IncidentRow.briefing_sent.is_(False))
+                                          .values(briefing_draft=text))
+            if saved.rowcount != 1:  # type: ignore[attr-defined]
                 return [_remark(texts.briefing_already_sent(lang), lang)]
-            leaks = briefing.leaked_terms(text, [incident.what, incident.where, incident.since])
-            if leaks:
-                log.info("incident %s: briefing edit refused (%d identifying terms)", number, len(leaks))
-                return [_remark(texts.briefing_leaks(lang, ", ".join(leaks)), lang)]
-            incident.briefing_draft = text
         async with self._sessions() as session:
             snapshot = await card.load(session, number)
         return [_replacing(card.preview(snapshot, self._library, self._directory))]
 
     async def _send(self, number: str, expected: str, user: UserRef, lang: str) -> list[Reply]:
+        """Post exactly the previewed text, once: the confirmation and the post are one
+        conditional update and one outbox message carrying that text."""
         channel = getattr(self._directory.channels.get("team"), user.platform, "")
         if not channel:
             return [_remark(texts.no_team_channel(lang), lang)]
@@ -204,18 +214,23 @@ class IncidentActions:
         async with self._sessions() as session, session.begin():
             snapshot = await card.load(session, number)
             incident = snapshot.incident
-            if incident.briefing_sent:
-                return [_remark(texts.briefing_already_sent(lang), lang)]
-            if incident.excluded:
+            if card.colleague_suspected(incident):
                 return [_remark(texts.briefing_not_to_team(lang), lang)]
             text = card.briefing_text(snapshot, self._library, self._directory)
             if card.digest(text) != expected:
                 return [_remark(texts.briefing_changed(lang), lang)]
-            if briefing.leaked_terms(text, [incident.what, incident.where, incident.since]):
-                return [_remark(texts.briefing_leaks(lang, "…"), lang)]
-            incident.briefing_draft, incident.briefing_sent = text, True
+            found = card.leaks(snapshot, text, self._library, self._directory)
+            if found:
+                return [_remark(texts.briefing_leaks(lang, ", ".join(found)), lang)]
+            confirmed = await session.execute(
+                update(IncidentRow).where(IncidentRow.id == incident.id, IncidentRow.briefing_sent.is_(False),
+                                          IncidentRow.briefing_draft == incident.briefing_draft)
+                .values(briefing_draft=text, briefing_sent=True))
+            if confirmed.rowcount != 1:  # type: ignore[attr-defined]
+                return [_remark(texts.briefing_already_sent(lang), lang)]
             await enqueue(session, key=f"{number}:briefing", kind="briefing",
-                          target={"platform": user.platform, "id": channel}, payload={"number": number}, due_at=now)
+                          target={"platform": user.platform, "id": channel}, payload={"number": number, "text": text},
+                          due_at=now)
             await journal.record(session, incident, actor=journal.actor_id(user), kind="briefing", detail=text, at=now)
             playbook = self._library.get(incident.playbook)
             briefing_steps = [s.id for s in playbook.steps if s.briefing] if playbook else []

@@ -149,11 +149,27 @@ def _local(moment: datetime, directory: SchoolDirectory, *, short: bool = False)
     return local.strftime("%H:%M" if short else "%d-%m-%Y %H:%M")
 
 
+def colleague_suspected(incident: IncidentRow) -> bool:
+    """The form asked about a suspected colleague (with or without a school role): that
+    colleague reads the team channel too, so the briefing is never posted there."""
+    return bool(incident.excluded_role or incident.excluded)
+
+
 def briefing_text(snapshot: Snapshot, library: PlaybookLibrary, directory: SchoolDirectory) -> str:
     """The current draft: the owner's edit if any, else the template with general facts."""
+    return snapshot.incident.briefing_draft or template_text(snapshot, library, directory)
+
+
+def leaks(snapshot: Snapshot, text: str, library: PlaybookLibrary, directory: SchoolDirectory) -> list[str]:
+    """Names, initials and class codes from the report form that ``text`` adds."""
     incident = snapshot.incident
-    if incident.briefing_draft:
-        return incident.briefing_draft
+    return briefing.leaked_terms(text, [incident.what, incident.where, incident.since],
+                                 template=template_text(snapshot, library, directory))
+
+
+def template_text(snapshot: Snapshot, library: PlaybookLibrary, directory: SchoolDirectory) -> str:
+    """The draft generated from the playbook's template and general facts only."""
+    incident = snapshot.incident
     playbook = library.get(incident.playbook)
     if playbook is None or playbook.briefing is None:
         raise UserFacingError(f"playbook {incident.playbook} has no briefing template")
@@ -167,8 +183,9 @@ def preview(snapshot: Snapshot, library: PlaybookLibrary, directory: SchoolDirec
     text = briefing_text(snapshot, library, directory)
     channel = texts.team_channel(lang)
     sections = [Section(texts.briefing_explain(lang, channel), tone=Tone.INFO), Section(text)]
-    send = (Button(payload(incident.number, "send", digest(text)), texts.send_briefing(lang), ButtonStyle.PRIMARY),)
-    if incident.excluded:  # a suspected colleague reads the team channel too: never brief them
+    send: tuple[Button, ...] = (
+        Button(payload(incident.number, "send", digest(text)), texts.send_briefing(lang), ButtonStyle.PRIMARY),)
+    if colleague_suspected(incident):
         sections[0] = Section(texts.briefing_not_to_team(lang), tone=Tone.WARNING)
         send = ()
     if intro:

@@ -44,6 +44,8 @@ class IncidentRow(Base):
     """Platform user ids that must never be invited, messaged, escalated to or briefed
     (a colleague suspected in the incident who holds a school role)."""
     excluded_role: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    """The suspected colleague's school role from the form: a role id, ``none`` (a
+    colleague without one), or empty when the form did not ask."""
     member_roles: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     """Roles invited to the private space: those the fitting steps name."""
     access_roles: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)

@@ -28,11 +28,10 @@ from bot.directory import SchoolDirectory
 from bot.errors import UserFacingError
 from bot.events import UserRef
 from bot.incidents import texts
-from bot.incidents.form import NO_ROLE
 from bot.incidents.models import IncidentRow
 from bot.incidents.service import IncidentService
 from bot.messages import Field, Reply, Section, Tone
-from bot.notify.escalation import EscalationService, chain, parse_window, recipients
+from bot.notify.escalation import EscalationService, chain, holder_ids, parse_window, recipients
 from bot.notify.outbox import enqueue
 from bot.notify.working_hours import deliver_at
 from bot.playbooks import paths
@@ -67,24 +66,24 @@ def _union(groups: list[list[str]]) -> list[str]:
     return out
 
 
-def plan(playbook: Playbook, answers: dict[str, str], directory: SchoolDirectory) -> Plan:
+def plan(playbook: Playbook, answers: dict[str, str], directory: SchoolDirectory, *, skip: str = "") -> Plan:
+    """``skip``: the suspected colleague's role, never pinged, invited or given access.
+
+    Members are the roles the fitting steps report to, not every role a step names: a
+    school-wide role such as ``mentor`` would otherwise put every mentor in every space.
+    """
     steps = paths.applicable_steps(playbook, answers)
     escalating = [step.escalate for step in steps if step.escalate]
     urgent = [e for e in escalating if e.urgent]
     chosen = urgent or escalating
     configured = set(directory.roles)
-    roles = [r for r in _union([e.roles for e in chosen]) if r in configured] or directory.escalation[:1]
+    wanted = [r for r in _union([e.roles for e in chosen]) if r in configured] or directory.escalation[:1]
+    levels = chain(wanted, directory, skip=skip)
     window = min((parse_window(e.ack_within) for e in chosen), default=DEFAULT_WINDOW)
-    named = _union([list(step.actor) + (step.escalate.roles if step.escalate else []) for step in steps])
-    members = _union([roles, [r for r in named if r in configured]])
-    chained = _union(chain(roles, directory))
-    return Plan(roles, window, bool(urgent), members, _union([members, chained]), chained)
-
-
-def excluded_ids(directory: SchoolDirectory, role: str) -> list[str]:
-    """Every platform id of whoever holds the suspected colleague's role."""
-    holders = directory.roles.get(role) if role and role != NO_ROLE else None
-    return [*holders.slack, *holders.teams, *holders.web] if holders else []
+    reported_to = [r for e in escalating for r in e.roles if r in configured and r != skip]
+    members = _union([levels[0], reported_to])
+    chained = _union(levels)
+    return Plan(levels[0], window, bool(urgent), members, _union([members, chained]), chained)
 
 
 class Reporting:
@@ -102,7 +101,7 @@ class Reporting:
         playbook = self._library.get(effect.playbook)
         if playbook is None:
             raise UserFacingError(f"unknown playbook {effect.playbook}")
-        the_plan = plan(playbook, effect.answers, self._directory)
+        the_plan = plan(playbook, effect.answers, self._directory, skip=effect.form.colleague_role)
         try:
             number = await self._open(effect, the_plan, reporter, source_key)
         except IntegrityError:  # a concurrent submit of the same form won
@@ -122,12 +121,12 @@ class Reporting:
         existing = await self._existing(source_key)
         if existing:
             return existing
-        excluded = excluded_ids(self._directory, effect.form.colleague_role)
+        excluded = sorted(holder_ids(self._directory, effect.form.colleague_role))
         async with self._sessions() as session, session.begin():
             row = await self._incidents.insert(
                 session, playbook_id=effect.playbook, answers=effect.answers, reporter=reporter, form=effect.form,
                 source_key=source_key, excluded=excluded, member_roles=the_plan.member_roles,
-                excluded_role=effect.form.colleague_role if effect.form.colleague_role != NO_ROLE else "",
+                excluded_role=effect.form.colleague_role,
                 access_roles=the_plan.access_roles, chain_roles=the_plan.chain_roles, urgent=the_plan.urgent,
                 lang=self._directory.language)
             await self._escalation.start(session, incident=row, roles=the_plan.roles, window=the_plan.window,
@@ -141,7 +140,7 @@ class Reporting:
 
     def _confirmation(self, number: str, the_plan: Plan, effect: OpenIncident, reporter: UserRef) -> Reply:
         lang = effect.lang
-        excluded = set(excluded_ids(self._directory, effect.form.colleague_role))
+        excluded = holder_ids(self._directory, effect.form.colleague_role)
         reached = recipients(the_plan.roles, self._directory, platform=reporter.platform, exclude=excluded)
         now = self._clock()
         when = deliver_at(now, self._directory.working_hours, urgent=the_plan.urgent)

@@ -100,10 +100,10 @@ def out_of_hours(lang: str, when: str) -> str:
 
 
 def nobody_reachable(lang: str) -> str:
-    return _pick(lang, "Er is in de schoolgids niemand ingesteld die dit kan oppakken. Bel de schoolleiding; "
-                       "bij acuut gevaar: bel **112**.",
-                 "Nobody in the school directory can take this. Call the school leadership; in acute danger "
-                 "call **112**.")
+    return _pick(lang, "Er is in de schoolgids niemand ingesteld die dit kan oppakken. Bel de schoolleiding (gaat "
+                       "het over de schoolleiding zelf: het bestuur); bij acuut gevaar: bel **112**.",
+                 "Nobody in the school directory can take this. Call the school leadership (if it concerns the "
+                 "leadership itself: the school board); in acute danger call **112**.")
 
 
 def taken_by(lang: str, number: str, who: str) -> str:

@@ -16,7 +16,7 @@ from bot.conversation import textnorm
 from bot.playbooks.schema import Playbook
 
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9][\wÀ-ÿ'.-]*")
-_INITIALS = re.compile(r"^([A-Z]\.){1,3}$|^[A-Z]{1,3}$")
+_INITIALS = re.compile(r"^([A-Z]\.){1,3}$|^[A-Z]{2,3}$")
 _CLASS_CODE = re.compile(r"^\d+[a-zA-Z]{1,4}$|^[a-zA-Z]{1,4}\d+$")
 #: Platforms identify no one and a briefing may name them ("let op in de groepsapp op Snapchat").
 _PLATFORMS = frozenset({"snapchat", "instagram", "insta", "tiktok", "whatsapp", "facebook", "youtube", "discord",
@@ -32,12 +32,13 @@ def draft(playbook: Playbook, *, number: str, coordinator_role: str, lang: str, 
     return f"{header}\n\n{playbook.briefing.include.get(lang, jurisdiction)}"
 
 
-def leaked_terms(briefing: str, form_texts: list[str]) -> list[str]:
+def leaked_terms(briefing: str, form_texts: list[str], *, template: str = "") -> list[str]:
     """Names, initials and class codes from the report form that appear in ``briefing``.
 
     A capitalised word counts as a possible name unless it is a common word or also
     written in lower case in the form; initials (``J.``, ``AB``) and class codes (``3B``,
-    ``havo4``) always count.
+    ``havo4``) always count. Words that ``template`` (the generated draft) already uses
+    are the owner's starting point, not something they added, and do not count.
     """
     suspects: set[str] = set()
     common = textnorm.STOPWORDS["nl"] | textnorm.STOPWORDS["en"] | _PLATFORMS
@@ -51,7 +52,10 @@ def leaked_terms(briefing: str, form_texts: list[str]) -> list[str]:
                 suspects.add(bare)
     found = []
     lowered = briefing.lower()
+    generated = template.lower()
     for term in sorted(suspects):
+        if generated and re.search(rf"(?<![\w]){re.escape(term.lower())}(?![\w])", generated):
+            continue  # the template's own words ("Leerling", "Ouders") are not from the form
         if re.search(rf"(?<![\w]){re.escape(term.lower())}(?![\w])", lowered):
             found.append(term)
     return found

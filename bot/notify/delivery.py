@@ -28,6 +28,7 @@ from bot.events import UserRef
 from bot.incidents import card, journal
 from bot.incidents import texts as incident_texts
 from bot.messages import Button, ButtonStyle, Reply, Section, Tone
+from bot.notify import escalation
 from bot.notify.outbox import OutboxMessage, sent_refs
 from bot.playbooks.library import PlaybookLibrary
 from bot.ports import ChannelRef, ChatPlatform, MessageRef
@@ -99,10 +100,8 @@ class Delivery:
         if kind == "taken":
             await self._update_other_dms(platform, number, str(message.payload.get("owner", "")))
             return None
-        if kind == "briefing":
-            async with self._sessions() as session:
-                snapshot = await card.load(session, number)
-            text = snapshot.incident.briefing_draft
+        if kind == "briefing":  # exactly the text the owner confirmed
+            text = str(message.payload.get("text", ""))
             return await platform.post(ChannelRef(platform.name, str(target["id"])),
                                        Reply(text.split("\n", 1)[0].replace("**", ""), (Section(text),), lang=lang))
         raise ValueError(f"unknown outbox kind {kind!r}")
@@ -111,7 +110,7 @@ class Delivery:
         async with self._sessions() as session:
             snapshot = await card.load(session, number)
         incident = snapshot.incident
-        excluded = set(incident.excluded)
+        excluded = escalation.excluded(incident, self._directory)
         people = [UserRef(platform.name, m) for m in members if m not in excluded]
         if incident.owner_id and incident.owner_id not in members:
             people.append(UserRef(platform.name, incident.owner_id))

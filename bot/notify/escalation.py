@@ -29,7 +29,7 @@ from bot.incidents import journal
 from bot.incidents.models import IncidentRow
 from bot.notify import outbox
 from bot.notify.outbox import enqueue
-from bot.notify.working_hours import deliver_at
+from bot.notify.working_hours import deliver_at, window_end
 from bot.store.models import Base, utcnow
 
 PENDING, FIRED, CANCELLED = "pending", "fired", "cancelled"
@@ -56,14 +56,38 @@ def parse_window(text: str) -> timedelta:
     return timedelta(**{unit: int(text[:-1])})
 
 
-def chain(first_roles: list[str], directory: SchoolDirectory) -> list[list[str]]:
+def chain(first_roles: list[str], directory: SchoolDirectory, *, skip: str = "") -> list[list[str]]:
     """The levels to ping: the step's roles first, then each further role of the school's
-    escalation chain (after the last of the step's roles that appears in it)."""
-    levels = [list(first_roles)]
+    escalation chain (after the last of the step's roles that appears in it).
+
+    ``skip`` is the role of a suspected colleague: it never appears, and where it would
+    have been pinged first the next role of the chain stands in (the leadership is
+    suspected: the board hears it at once, as C-05 asks), so nobody waits a window for
+    a message that was never sent.
+    """
     order = directory.escalation
-    start = max((order.index(r) + 1 for r in first_roles if r in order), default=0)
-    levels += [[role] for role in order[start:] if role not in first_roles]
-    return levels
+    first: list[str] = []
+    for role in first_roles:
+        stand_in = role if role != skip else next(
+            (r for r in order[order.index(role) + 1:] if r != skip), None) if role in order else None
+        if stand_in and stand_in not in first:
+            first.append(stand_in)
+    if not first:
+        first = [r for r in order if r != skip][:1]
+    start = max((order.index(r) + 1 for r in first if r in order), default=0)
+    return [first] + [[role] for role in order[start:] if role not in first and role != skip]
+
+
+def holder_ids(directory: SchoolDirectory, role: str) -> set[str]:
+    """Every platform id of whoever holds ``role`` now (empty for ``none`` or no role)."""
+    holders = directory.roles.get(role) if role and role != "none" else None
+    return {*holders.slack, *holders.teams, *holders.web} if holders else set()
+
+
+def excluded(incident: IncidentRow, directory: SchoolDirectory) -> set[str]:
+    """Who must never hear of this incident: the ids recorded when it was reported and
+    whoever holds the suspected colleague's role today (someone may have joined it)."""
+    return set(incident.excluded) | holder_ids(directory, incident.excluded_role)
 
 
 @dataclass(frozen=True)
@@ -86,35 +110,23 @@ def recipients(roles: list[str], directory: SchoolDirectory, *, platform: str, e
     return out
 
 
-@dataclass(frozen=True)
-class Started:
-    roles: list[str]
-    """The roles pinged first."""
-    deliver_at: datetime
-    """When their messages go out: now, or the next opening of working hours."""
-    reached: int
-    """How many people were messaged (0: nobody holds those roles, or all are excluded)."""
-
-
 class EscalationService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], directory: SchoolDirectory, *,
-                 clock: Callable[[], datetime] = utcnow, lease: timedelta = timedelta(minutes=2)) -> None:
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self._sessions = sessions
         self._directory = directory
         self._clock = clock
-        self._lease = lease
         self.worker_id = uuid.uuid4().hex[:12]
 
     async def start(self, session: AsyncSession, *, incident: IncidentRow, roles: list[str], window: timedelta,
-                    urgent: bool) -> Started:
+                    urgent: bool) -> None:
         """Ping the first level and set its timer, in the caller's transaction."""
-        levels = chain(roles, self._directory)
+        levels = chain(roles, self._directory, skip=incident.excluded_role)
         now = self._clock()
-        reached = await self._ping(session, incident, levels, 0, now, urgent)
-        when = deliver_at(now, self._hours(), urgent=urgent)
+        await self._ping(session, incident, levels, 0, now, urgent)
         session.add(EscalationRow(incident_id=incident.id, level=0, window_minutes=int(window.total_seconds() // 60),
-                                  urgent=urgent, levels=levels, due_at=when + window))
-        return Started(levels[0], when, reached)
+                                  urgent=urgent, levels=levels,
+                                  due_at=window_end(now, window, self._hours(), urgent=urgent)))
 
     async def acknowledge(self, *, number: str, user: UserRef) -> bool:
         """The first caller becomes the owner (True); later callers are told who has it.
@@ -180,8 +192,8 @@ class EscalationService:
                     session.add(EscalationRow(
                         incident_id=incident.id, level=level, window_minutes=timer.window_minutes,
                         urgent=timer.urgent, levels=timer.levels,
-                        due_at=deliver_at(now, self._hours(), urgent=timer.urgent)
-                        + timedelta(minutes=timer.window_minutes)))
+                        due_at=window_end(now, timedelta(minutes=timer.window_minutes), self._hours(),
+                                          urgent=timer.urgent)))
                 else:
                     await enqueue(session, key=f"{incident.number}:unacknowledged:reporter", kind="dm",
                                   target={"platform": incident.reporter_platform, "id": incident.reporter_id},
@@ -191,16 +203,15 @@ class EscalationService:
         return fired
 
     async def _ping(self, session: AsyncSession, incident: IncidentRow, levels: list[list[str]], level: int,
-                    now: datetime, urgent: bool) -> int:
+                    now: datetime, urgent: bool) -> None:
         people = recipients(levels[level], self._directory, platform=incident.reporter_platform,
-                            exclude=set(incident.excluded))
+                            exclude=excluded(incident, self._directory))
         for person in people:
             await enqueue(session, key=f"{incident.number}:escalation:{level}:{person.user.id}", kind="dm",
                           target={"platform": person.user.platform, "id": person.user.id},
                           payload={"template": "escalation", "number": incident.number, "role": person.role,
                                    "level": level, "urgent": urgent},
                           due_at=deliver_at(now, self._hours(), urgent=urgent))
-        return len(people)
 
     def _hours(self) -> WorkingHours:
         return self._directory.working_hours

@@ -6,7 +6,7 @@ coordinator is not pinged at 23:00 about something that can wait until 08:00.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.directory import WorkingHours
@@ -48,3 +48,28 @@ def deliver_at(moment: datetime, hours: WorkingHours | None, *, urgent: bool) ->
     if urgent or hours is None:
         return moment
     return next_opening(moment, hours)
+
+
+def add_working_time(moment: datetime, delta: timedelta, hours: WorkingHours) -> datetime:
+    """``moment`` plus ``delta`` of working time: a one-hour window that starts at 16:30
+    ends at 08:30 the next working day, not at 17:30 when nobody is there to answer."""
+    zone = ZoneInfo(hours.tz)
+    current = next_opening(moment, hours).astimezone(UTC)
+    remaining = delta
+    for _day in range(400):
+        local = current.astimezone(zone)
+        closing = datetime.combine(local.date(), _clock(hours.to), tzinfo=zone).astimezone(UTC)
+        available = closing - current
+        if remaining <= available:
+            return (current + remaining).astimezone(moment.tzinfo)
+        remaining -= available
+        current = next_opening(closing, hours).astimezone(UTC)
+    raise ValueError("the working time never adds up (no working hours?)")
+
+
+def window_end(moment: datetime, window: timedelta, hours: WorkingHours | None, *, urgent: bool) -> datetime:
+    """When an escalation sent at ``moment`` has waited long enough: wall time when urgent,
+    working time otherwise."""
+    if urgent or hours is None:
+        return moment + window
+    return add_working_time(moment, window, hours)

@@ -28,15 +28,19 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 
 
 def make_engine(url: str) -> AsyncEngine:
-    """Create the async engine; for a SQLite file, also create its directory."""
+    """Create the async engine; for a SQLite file, also create its directory.
+
+    ``hide_parameters``: a database error logged with its statement must not carry the
+    values, which include what a teacher typed into the report form.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 async def create_schema(engine: AsyncEngine) -> None:
