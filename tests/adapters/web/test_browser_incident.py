@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,7 @@ async def test_report_escalate_take_brief_close(page: Page) -> None:
     briefing = await posted.inner_text()
     for typed in ("J.K.", "Snapchat", "Brugklas", "gisteravond", "3B"):
         assert typed not in briefing, f"the team briefing carries {typed!r} from the report"
+    await no_horizontal_scroll(page)
 
     # -- closing with an outcome --------------------------------------------------------------
     await tab(page, "Incidentruimte")
@@ -178,3 +180,10 @@ async def test_report_escalate_take_brief_close(page: Page) -> None:
     await expect(chat.locator(".msg.bot", has_text=f"Incident {number} is opgepakt door J. de Vries")).to_be_visible()
     await expect(chat.locator(".msg.bot", has_text=f"Incident {number} is afgerond")).to_be_visible()
     await no_horizontal_scroll(page)
+
+    # The simulated clock: one tap moves it an hour on.
+    clock = page.locator("#clock-time")
+    before = datetime.fromisoformat(str(await clock.get_attribute("datetime")))
+    await page.get_by_role("button", name=re.compile("^Klok 1 uur vooruit")).click()
+    await expect(clock).not_to_have_attribute("datetime", before.isoformat(timespec="minutes"))
+    assert datetime.fromisoformat(str(await clock.get_attribute("datetime"))) - before == timedelta(hours=1)
