@@ -186,4 +186,5 @@ async def test_report_escalate_take_brief_close(page: Page) -> None:
     before = datetime.fromisoformat(str(await clock.get_attribute("datetime")))
     await page.get_by_role("button", name=re.compile("^Klok 1 uur vooruit")).click()
     await expect(clock).not_to_have_attribute("datetime", before.isoformat(timespec="minutes"))
-    assert datetime.fromisoformat(str(await clock.get_attribute("datetime"))) - before == timedelta(hours=1)
+    moved = datetime.fromisoformat(str(await clock.get_attribute("datetime"))) - before
+    assert timedelta(hours=1) <= moved <= timedelta(hours=1, minutes=1)  # real time goes on too
