@@ -327,7 +327,9 @@
     }
     if (latest) reveal(latest);
     else if (lastNotice) lastNotice.scrollIntoView({ block: "nearest" });
-    focusInside(latest, input);
+    // A remark about a form that is still open (a required answer missing): stay in the form.
+    const stillOpen = !latest && origin && origin.isConnected && origin.querySelector(".reply-form") ? origin : null;
+    focusInside(latest || stillOpen, input);
   }
 
   function setBusy(article, busy) {
