@@ -53,10 +53,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.store.db import SchemaOutdated
+
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
     logging.basicConfig(level=logging.INFO if args.command == "serve" else logging.ERROR,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return _run(args, settings)
+    except SchemaOutdated as exc:
+        print(f"protocolwijzer: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "lint":
         return _lint(settings, args.paths, args.school)
     if args.command == "route":
@@ -178,7 +188,7 @@ async def _chat(settings: Settings) -> int:
     from adapters.terminal.chat import run_chat
     from bot.app import build_core
 
-    core = await build_core(settings)
+    core = await build_core(settings, incidents=False)  # a terminal cannot deliver DMs
     try:
         return await run_chat(core)
     finally:

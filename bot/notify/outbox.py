@@ -66,6 +66,8 @@ class OutboxMessage:
     target: dict[str, Any]
     payload: dict[str, Any]
     attempts: int
+    claim: str = ""
+    """The claim this copy was handed out under: only that claim may mark it sent."""
 
 
 async def enqueue(session: AsyncSession, *, key: str, kind: str, target: dict[str, Any], payload: dict[str, Any],
@@ -114,7 +116,10 @@ class OutboxWorker:
         return delivered
 
     async def _claim(self) -> list[OutboxMessage]:
+        """Lease due messages under a fresh claim id, so that two rounds of the same
+        worker (or a lease that expired under a moved clock) never share a message."""
         now = self._clock()
+        claim = f"{self.worker_id}:{uuid.uuid4().hex[:8]}"
         async with self._sessions() as session, session.begin():
             due = (
                 select(OutboxRow.id)
@@ -128,20 +133,21 @@ class OutboxWorker:
             if not ids:
                 return []
             await session.execute(
-                update(OutboxRow).where(OutboxRow.id.in_(ids), (OutboxRow.lease_until.is_(None))
-                                        | (OutboxRow.lease_until < now))
-                .values(claimed_by=self.worker_id, lease_until=now + self._lease)
+                update(OutboxRow).where(OutboxRow.id.in_(ids), OutboxRow.status == PENDING,
+                                        (OutboxRow.lease_until.is_(None)) | (OutboxRow.lease_until < now))
+                .values(claimed_by=claim, lease_until=now + self._lease)
             )
             rows = (await session.execute(
-                select(OutboxRow).where(OutboxRow.id.in_(ids), OutboxRow.claimed_by == self.worker_id)
+                select(OutboxRow).where(OutboxRow.id.in_(ids), OutboxRow.claimed_by == claim)
             )).scalars().all()
-            return [OutboxMessage(r.id, r.key, r.kind, dict(r.target), dict(r.payload), r.attempts) for r in rows]
+            return [OutboxMessage(r.id, r.key, r.kind, dict(r.target), dict(r.payload), r.attempts, claim)
+                    for r in rows]
 
     async def _sent(self, message: OutboxMessage, ref: MessageRef | None) -> None:
         result = {"platform": ref.platform, "channel_id": ref.channel_id, "id": ref.id} if ref else None
         async with self._sessions() as session, session.begin():
             await session.execute(
-                update(OutboxRow).where(OutboxRow.id == message.id, OutboxRow.claimed_by == self.worker_id)
+                update(OutboxRow).where(OutboxRow.id == message.id, OutboxRow.claimed_by == message.claim)
                 .values(status=SENT, sent_at=self._clock(), attempts=message.attempts + 1, lease_until=None,
                         result=result)
             )
@@ -151,7 +157,7 @@ class OutboxWorker:
         status = FAILED if attempts >= self._max_attempts else PENDING
         async with self._sessions() as session, session.begin():
             await session.execute(
-                update(OutboxRow).where(OutboxRow.id == message.id, OutboxRow.claimed_by == self.worker_id)
+                update(OutboxRow).where(OutboxRow.id == message.id, OutboxRow.claimed_by == message.claim)
                 .values(status=status, attempts=attempts, last_error=error[:200], lease_until=None,
                         due_at=self._clock() + backoff(attempts))
             )

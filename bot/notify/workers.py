@@ -25,17 +25,20 @@ class Workers:
         self.escalation = escalation
         self.interval = interval
         self._wake = asyncio.Event()
+        self._round = asyncio.Lock()
+        """One round at a time in a process (a clock move must not overlap a delivery)."""
 
     async def run_once(self) -> int:
         """Fire what is due and deliver until nothing more is due; returns deliveries."""
-        await self.escalation.fire_due()
-        delivered = 0
-        for _round in range(MAX_ROUNDS):
-            count = await self.outbox.run_once()
-            delivered += count
-            if count == 0:
-                break
-        return delivered
+        async with self._round:
+            await self.escalation.fire_due()
+            delivered = 0
+            for _round in range(MAX_ROUNDS):
+                count = await self.outbox.run_once()
+                delivered += count
+                if count == 0:
+                    break
+            return delivered
 
     def wake(self) -> None:
         self._wake.set()

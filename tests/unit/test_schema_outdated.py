@@ -25,3 +25,17 @@ async def test_a_current_database_passes(tmp_path: Path) -> None:
     await create_schema(engine)
     await create_schema(engine)  # twice: nothing missing, nothing raised
     await engine.dispose()
+
+
+def test_the_command_line_names_the_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    from bot.cli import main
+
+    database = tmp_path / "old.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE incidents (id INTEGER PRIMARY KEY, number VARCHAR(16))")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    assert main(["export", "2026-0001"]) == 1
+    assert "older version" in capsys.readouterr().err

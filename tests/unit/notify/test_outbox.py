@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -93,3 +94,14 @@ def asyncio_cancelled() -> BaseException:
 def test_backoff_grows_and_is_capped() -> None:
     assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert backoff(20) == timedelta(minutes=30)
+
+
+async def test_two_rounds_of_one_worker_at_once_deliver_each_message_once(db: AsyncEngine) -> None:
+    """Each claim has its own id: a second round of the same worker never reads back
+    (and delivers again) what the first one claimed."""
+    clock, platform = Clock(datetime(2026, 11, 21, 9, 0, tzinfo=UTC)), FlakyPlatform()
+    for number in range(6):
+        await add(db, f"incident-2026-000{number}:dm:u1", clock)
+    worker = OutboxWorker(session_factory(db), platform, clock=clock, batch=3)
+    await asyncio.gather(worker.run_once(), worker.run_once(), worker.run_once())
+    assert sorted(platform.delivered) == sorted(set(platform.delivered))
