@@ -11,15 +11,12 @@ import pytest
 from sqlalchemy import text
 
 from tests.scenario.school import button, open_school
+from tests.scenario.test_incident_rules import BULLY, BULLY_ANSWERS, NUDE, NUDE_ANSWERS
 
 THREAT = "een leerling wordt online bedreigd, wat moet ik doen?"
 THREAT_ANSWERS = {"concrete": "yes", "target": "pupil", "sender": "staff", "extortion": "no"}
 STAFF = "een collega stuurt een leerling van 15 flirterige berichten via Instagram"
 STAFF_ANSWERS = {"sexual": "yes", "ongoing": "yes", "age": "under-18", "role": "colleague"}
-NUDE = "er gaat een naaktfoto rond van een leerling, wat moet ik doen?"
-NUDE_ANSWERS = {"distress": "no", "minor": "yes", "staff": "no", "extortion": "no"}
-BULLY = "een leerling wordt al weken gepest in de groepsapp van de klas"
-BULLY_ANSWERS = {"threat": "no", "images": "none", "bully-known": "our-school", "pattern": "repeated"}
 FORM = {"what": "Leerling K. krijgt berichten van Pieter", "where": "Instagram", "since": "maandag"}
 
 
