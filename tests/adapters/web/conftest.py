@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.async_api import Browser, Page, Request, Route, async_playwright
+
+from adapters.web.app import bound_port, start_web
+from bot.app import build_core
+from bot.settings import Settings
+
+REPO = Path(__file__).resolve().parents[3]
 
 CHROMIUM = Path("/usr/bin/chromium")
 WIDTH, HEIGHT = 360, 740
@@ -66,3 +73,27 @@ async def open_page(browser: Browser, base_url: str) -> AsyncIterator[Page]:
 async def no_horizontal_scroll(page: Page) -> None:
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= WIDTH, f"page is {width}px wide on a {WIDTH}px screen"
+
+
+@asynccontextmanager
+async def simulator(tmp_path: Path, *, demo_school: bool) -> AsyncIterator[str]:
+    """The simulator on a free port with the real playbooks and a fresh SQLite file;
+    ``demo_school``: with ``school.example.yaml`` (incidents), else without a school."""
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/t.db", playbooks_dir=REPO / "playbooks",
+                        school_config=tmp_path / "no-school.yaml")
+    core = await build_core(settings, fallback_school=REPO / "school.example.yaml" if demo_school else None)
+    runner = await start_web(core, "127.0.0.1", 0)
+    try:
+        assert core.library.get("naaktbeeld-sexting") is not None, core.playbook_problems
+        assert (core.directory is not None) == demo_school
+        yield f"http://127.0.0.1:{bound_port(runner)}"
+    finally:
+        await runner.cleanup()
+        await core.close()
+
+
+@pytest.fixture
+async def page(browser: Browser, base_url: str) -> AsyncIterator[Page]:
+    """A page on the test module's ``base_url``."""
+    async for opened in open_page(browser, base_url):
+        yield opened

@@ -15,12 +15,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Locator, Page, Request, Route, expect
+from playwright.async_api import Locator, Page, Request, Route, expect
 
-from adapters.web.app import bound_port, start_web
-from bot.app import build_core
-from bot.settings import Settings
-from tests.adapters.web.conftest import no_horizontal_scroll, open_page
+from tests.adapters.web.conftest import no_horizontal_scroll, simulator
 
 pytestmark = pytest.mark.browser
 
@@ -33,23 +30,8 @@ STEPS_HEADLINE = "Stappen die passen bij jouw antwoorden"
 
 @pytest.fixture
 async def base_url(tmp_path: Path) -> AsyncIterator[str]:
-    core = await build_core(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/t.db", playbooks_dir=PLAYBOOKS,
-                                     school_config=tmp_path / "no-school.yaml"))
-    runner = await start_web(core, "127.0.0.1", 0)
-    try:
-        assert core.library.get("naaktbeeld-sexting") is not None, (
-            f"playbook naaktbeeld-sexting not loaded from {PLAYBOOKS}: {core.playbook_problems}"
-        )
-        yield f"http://127.0.0.1:{bound_port(runner)}"
-    finally:
-        await runner.cleanup()
-        await core.close()
-
-
-@pytest.fixture
-async def page(browser: Browser, base_url: str) -> AsyncIterator[Page]:
-    async for page in open_page(browser, base_url):
-        yield page
+    async with simulator(tmp_path, demo_school=False) as url:
+        yield url
 
 
 def latest_bot(page: Page) -> Locator:

@@ -16,12 +16,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Locator, Page, expect
 
-from adapters.web.app import bound_port, start_web
-from bot.app import build_core
-from bot.settings import Settings
-from tests.adapters.web.conftest import no_horizontal_scroll, open_page
+from tests.adapters.web.conftest import no_horizontal_scroll, simulator
 
 pytestmark = pytest.mark.browser
 
@@ -38,22 +35,8 @@ INCIDENT = re.compile(r"Incident (\d{4}-\d{4})")
 
 @pytest.fixture
 async def base_url(tmp_path: Path) -> AsyncIterator[str]:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/t.db", playbooks_dir=REPO / "playbooks",
-                        school_config=tmp_path / "no-school.yaml")
-    core = await build_core(settings, fallback_school=REPO / "school.example.yaml")
-    runner = await start_web(core, "127.0.0.1", 0)
-    try:
-        assert core.directory is not None and core.library.get("naaktbeeld-sexting") is not None
-        yield f"http://127.0.0.1:{bound_port(runner)}"
-    finally:
-        await runner.cleanup()
-        await core.close()
-
-
-@pytest.fixture
-async def page(browser: Browser, base_url: str) -> AsyncIterator[Page]:
-    async for page in open_page(browser, base_url):
-        yield page
+    async with simulator(tmp_path, demo_school=True) as url:
+        yield url
 
 
 def pane(page: Page, name: str) -> Locator:
