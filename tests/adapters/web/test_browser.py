@@ -22,7 +22,6 @@ from tests.adapters.web.conftest import no_horizontal_scroll, simulator
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[3]
-PLAYBOOKS = REPO / "playbooks"
 SCREENSHOT = REPO / "test-artifacts" / "simulator-steps.png"
 QUESTION = "er gaat een naaktfoto rond van een leerling uit 3B, wat moet ik doen?"
 STEPS_HEADLINE = "Stappen die passen bij jouw antwoorden"
