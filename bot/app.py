@@ -20,8 +20,9 @@ from bot.conversation.engine import Engine
 from bot.conversation.router import Router
 from bot.conversation.service import ConversationService
 from bot.directory import SchoolDirectory, load_directory
-from bot.events import ButtonPressed, Event, FormSubmitted
+from bot.events import ButtonPressed, Event, FileShared, FormSubmitted
 from bot.incidents.actions import IncidentActions, is_incident_payload
+from bot.incidents.files import record_file_shared
 from bot.incidents.reporting import Reporting
 from bot.messages import Reply, Section, Tone
 from bot.notify.delivery import Delivery
@@ -69,7 +70,9 @@ class Core:
         """Route an event: incident buttons and forms to the incident, the rest to the
         conversation. Wakes the workers so that what it caused goes out at once."""
         try:
-            if isinstance(event, ButtonPressed | FormSubmitted) and is_incident_payload(event.payload):
+            if isinstance(event, FileShared):
+                replies = await self._file_shared(event)
+            elif isinstance(event, ButtonPressed | FormSubmitted) and is_incident_payload(event.payload):
                 replies = await self._incident_action(event)
             else:
                 replies = await self.conversations.handle(event)
@@ -77,6 +80,20 @@ class Core:
             if self.workers:
                 self.workers.wake()
         return replies
+
+    async def _file_shared(self, event: FileShared) -> list[Reply]:
+        """The warning of safety rule 1: in the user's DM with the bot, or in an incident
+        space (where the fact is also recorded); a file elsewhere is none of our business."""
+        lang = self.directory.language if self.directory else self.settings.default_lang
+        space_lang = await record_file_shared(session_factory(self.db), channel_id=event.channel_id,
+                                              user=event.user, at=self.clock())
+        if space_lang is None and not event.in_dm:
+            return []
+        if space_lang is not None:
+            log.info("file shared in an incident space: recorded, not stored")
+        text = texts.file_warning(space_lang or lang, in_space=space_lang is not None)
+        return [Reply(text.split("\n", 1)[0].replace("**", ""), (Section(text, tone=Tone.WARNING),),
+                      lang=space_lang or lang)]
 
     async def _incident_action(self, event: ButtonPressed | FormSubmitted) -> list[Reply]:
         lang = self.directory.language if self.directory else self.settings.default_lang

@@ -54,7 +54,9 @@ class FormSubmitted:
 @dataclass(frozen=True)
 class Command:
     """An explicit command: ``start`` (optionally with a question), ``menu``,
-    ``restart``, ``resume`` (re-show where the user is), ``lang`` (arg ``nl``/``en``)."""
+    ``restart``, ``resume`` (re-show where the user is), ``lang`` (arg ``nl``/``en``),
+    ``open`` (arg: a playbook id, chosen from a list that is not part of the
+    conversation, such as Slack's Home tab, so it carries no version)."""
 
     key: ConversationKey
     user: UserRef
@@ -62,4 +64,19 @@ class Command:
     arg: str = ""
 
 
-Event = TextMessage | ButtonPressed | FormSubmitted | Command
+@dataclass(frozen=True)
+class FileShared:
+    """Someone shared a file with the bot or in a channel it is in. Only the fact is
+    passed on: adapters never download a file, and the core never sees its name or
+    content. ``channel_id`` is the platform channel (an incident space is recognised by
+    it); ``in_dm`` when it was shared in the user's direct conversation with the bot."""
+
+    key: ConversationKey
+    user: UserRef
+    channel_id: str
+    in_dm: bool = False
+
+
+ConversationEvent = TextMessage | ButtonPressed | FormSubmitted | Command
+"""What a guided conversation answers; :class:`FileShared` never reaches one."""
+Event = ConversationEvent | FileShared

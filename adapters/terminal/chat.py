@@ -9,7 +9,7 @@ from typing import TextIO
 
 from adapters.terminal.render import render
 from bot.app import Core
-from bot.events import ButtonPressed, Command, ConversationKey, Event, TextMessage, UserRef
+from bot.events import ButtonPressed, Command, ConversationEvent, ConversationKey, TextMessage, UserRef
 from bot.messages import Button
 
 PROMPT = "\n> "
@@ -23,7 +23,7 @@ async def run_chat(core: Core, *, stdin: TextIO = sys.stdin, stdout: TextIO = sy
     user = UserRef("terminal", user_name)
     buttons: list[Button] = []
 
-    async def send(event: Event) -> None:
+    async def send(event: ConversationEvent) -> None:
         nonlocal buttons
         for reply in await core.conversations.handle(event):
             text, new_buttons = render(reply)

@@ -18,7 +18,7 @@ from bot.conversation.router import Router
 from bot.conversation.state import ConversationState, View
 from bot.directory import SchoolDirectory
 from bot.errors import InvalidInput
-from bot.events import ButtonPressed, Command, Event, FormSubmitted, TextMessage
+from bot.events import ButtonPressed, Command, ConversationEvent, FormSubmitted, TextMessage
 from bot.incidents import form as report_form
 from bot.incidents.form import ReportForm
 from bot.messages import Reply, Section
@@ -80,7 +80,7 @@ class Engine:
         self.jurisdiction = jurisdiction or (directory.jurisdiction if directory else None)
 
     # -- entry point ---------------------------------------------------------------
-    def decide(self, state: ConversationState, event: Event) -> Decision:
+    def decide(self, state: ConversationState, event: ConversationEvent) -> Decision:
         if state.jurisdiction != self.jurisdiction:
             state = state.evolve(jurisdiction=self.jurisdiction)
         if isinstance(event, ButtonPressed):
@@ -117,6 +117,8 @@ class Engine:
     def _on_command(self, state: ConversationState, name: str, arg: str = "", *, replace: bool = False) -> Decision:
         if name == "start" and arg.strip():
             return self._route(state, arg)
+        if name == "open":  # a protocol chosen outside the conversation (Slack's Home tab)
+            return self._start(state, arg, replace=False)
         if name == "resume":
             return Decision(state, (self._render(state),))
         if name == "lang":

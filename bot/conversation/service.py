@@ -12,7 +12,7 @@ from bot import texts
 from bot.conversation.engine import Engine, OpenIncident
 from bot.conversation.state import ConversationState
 from bot.errors import StoreConflict, UserFacingError
-from bot.events import Event
+from bot.events import ConversationEvent
 from bot.messages import Reply, Section, Tone
 from bot.store.conversations import ConversationStore
 
@@ -38,7 +38,7 @@ class ConversationService:
         self.default_lang = default_lang
         self.reporting = reporting
 
-    async def handle(self, event: Event) -> list[Reply]:
+    async def handle(self, event: ConversationEvent) -> list[Reply]:
         key = event.key.as_string()
         lang = self.default_lang
         try:
@@ -65,7 +65,7 @@ class ConversationService:
             text = texts.unexpected_error(lang, ref)
             return [Reply(text, (Section(text, tone=Tone.DANGER),), ephemeral=True, lang=lang)]
 
-    async def _carry_out(self, effect: OpenIncident, event: Event, source_key: str) -> Reply:
+    async def _carry_out(self, effect: OpenIncident, event: ConversationEvent, source_key: str) -> Reply:
         if self.reporting is None:
             raise UserFacingError("reporting is not configured (no school directory)")
         return await self.reporting.report(effect, reporter=event.user, source_key=source_key)

@@ -18,6 +18,7 @@ Kinds:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -114,16 +115,23 @@ class Delivery:
         people = [UserRef(platform.name, m) for m in members if m not in excluded]
         if incident.owner_id and incident.owner_id not in members:
             people.append(UserRef(platform.name, incident.owner_id))
-        space = await platform.open_space(name=f"incident-{number.lower()}", members=people)
+        # Open the space first, then invite and post the card side by side: each is a
+        # round trip to the platform and neither needs the other.
+        space = await platform.open_space(name=f"incident-{number.lower()}", members=[])
         if incident.card_id:
-            return None  # a repeated delivery: the card is already there
-        posted = await platform.post(space, card.render(snapshot, self._library, self._directory))
+            await platform.invite(space, people)  # a repeated delivery: the card is already there
+            return None
+        shown = card.render(snapshot, self._library, self._directory)
+        _invited, posted = await asyncio.gather(platform.invite(space, people), platform.post(space, shown))
         async with self._sessions() as session, session.begin():
             row = await session.get(type(incident), incident.id)
             assert row is not None
             row.space_id, row.card_id = space.id, posted.id
-        # Whatever changed while the card was being posted is shown by the next update.
-        await self._update_card(platform, number)
+        # Whatever changed while the card was being posted is shown now.
+        async with self._sessions() as session:
+            current = card.render(await card.load(session, number), self._library, self._directory)
+        if current != shown:
+            await platform.update(MessageRef(platform.name, space.id, posted.id), current)
         return posted
 
     async def _update_card(self, platform: ChatPlatform, number: str) -> None:

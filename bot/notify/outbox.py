@@ -17,6 +17,7 @@ delivers them and records the result.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -82,6 +83,14 @@ async def enqueue(session: AsyncSession, *, key: str, kind: str, target: dict[st
 Deliver = Callable[[OutboxMessage], Awaitable[MessageRef | None]]
 
 
+def lane(message: OutboxMessage) -> str:
+    """Messages in one lane are delivered in order; lanes run side by side. A direct
+    message stands alone; everything about one incident's space shares that incident's lane."""
+    if message.kind == "dm":
+        return f"dm:{message.id}"
+    return f"space:{message.payload.get('number', message.id)}"
+
+
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, ... capped at 30 minutes."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
@@ -102,9 +111,23 @@ class OutboxWorker:
         self.worker_id = worker_id or uuid.uuid4().hex[:12]
 
     async def run_once(self) -> int:
-        """Deliver what is due now; returns how many messages were delivered."""
-        delivered = 0
+        """Deliver what is due now; returns how many messages were delivered.
+
+        Messages that do not depend on each other go out concurrently: on a chat
+        platform every call takes a round trip, and opening an incident (the space, the
+        coordinators' DMs) should take the time of its longest chain, not the sum. What
+        happens in one incident's space (open, card updates, invites, the briefing) keeps
+        its order, so a card update never overtakes the space it belongs in.
+        """
+        lanes: dict[str, list[OutboxMessage]] = {}
         for message in await self._claim():
+            lanes.setdefault(lane(message), []).append(message)
+        counts = await asyncio.gather(*(self._deliver_in_order(messages) for messages in lanes.values()))
+        return sum(counts)
+
+    async def _deliver_in_order(self, messages: list[OutboxMessage]) -> int:
+        delivered = 0
+        for message in messages:
             try:
                 ref = await self._deliver(message)
             except Exception as exc:  # the platform failed: retry later, never lose it
