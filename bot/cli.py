@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -196,12 +197,16 @@ async def _chat(settings: Settings) -> int:
 
 
 async def _serve(settings: Settings, host: str | None, port: int | None) -> int:
-    """The simulator with the background workers (started by ``start_web``); without a
-    ``school.yaml`` the repository's ``school.example.yaml`` is the demo school, so that
-    ``make run`` shows the whole incident journey."""
+    """Slack when ``SLACK_BOT_TOKEN`` is set; else the simulator with the background
+    workers (started by ``start_web``). Without a ``school.yaml`` the simulator uses the
+    repository's ``school.example.yaml`` as its demo school, so that ``make run`` shows
+    the whole incident journey; Slack never does (its ids would be the demo's)."""
     import bot
-    from adapters.web.app import start_web
     from bot.app import build_core
+
+    if os.environ.get("SLACK_BOT_TOKEN", "").strip():
+        return await _serve_slack(settings, host, port)
+    from adapters.web.app import start_web
 
     core = await build_core(settings, fallback_school=Path(bot.__file__).resolve().parents[1] / "school.example.yaml")
     try:
@@ -212,12 +217,63 @@ async def _serve(settings: Settings, host: str | None, port: int | None) -> int:
         return 1
     for address in runner.addresses:
         logging.getLogger("protocolwijzer").info("simulator at http://%s:%s", *address[:2])
+    try:
+        await _until_stopped()
+    finally:
+        await runner.cleanup()
+        await core.close()
+    return 0
+
+
+async def _until_stopped() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _serve_slack(settings: Settings, host: str | None, port: int | None) -> int:
     try:
-        await stop.wait()
+        from adapters.slack.app import check_token, create_slack, start_slack
+        from adapters.slack.config import SlackConfig, SlackConfigError
+    except ImportError:
+        print("Slack needs the slack extra: pip install '.[slack]'", file=sys.stderr)
+        return 1
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import build_core
+
+    try:
+        config = SlackConfig.from_env()
+    except SlackConfigError as exc:
+        print(f"protocolwijzer: {exc}", file=sys.stderr)
+        return 1
+    assert config is not None
+    core = await build_core(settings)
+    logger = logging.getLogger("protocolwijzer")
+    if core.directory is None:
+        logger.warning("no %s: answers work, but reporting to a coordinator is off until the school directory "
+                       "is filled in (see school.example.yaml)", settings.school_config)
+    service = create_slack(core, config)
+    try:
+        identity = await check_token(service)
+    except (SlackApiError, OSError) as exc:
+        await core.close()
+        error = exc.response.get("error", "") if isinstance(exc, SlackApiError) else type(exc).__name__
+        print(f"protocolwijzer: Slack refused SLACK_BOT_TOKEN ({error}); copy the Bot User OAuth Token again",
+              file=sys.stderr)
+        return 1
+    logger.info("Slack workspace %s as %s (%s mode)", identity.get("team", "?"), identity.get("user", "?"),
+                config.mode)
+    try:
+        runner = await start_slack(service, host or settings.host, settings.port if port is None else port)
+    except OSError as exc:
+        await core.close()
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 1
+    try:
+        await _until_stopped()
     finally:
         await runner.cleanup()
         await core.close()

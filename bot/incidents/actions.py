@@ -37,6 +37,15 @@ OWNER_ONLY = frozenset({"brief", "edit", "save", "send", "close", "closed"})
 MAX_BRIEFING = 3000
 
 
+def may_act(incident: IncidentRow, directory: SchoolDirectory, user: UserRef, *, roles: list[str]) -> bool:
+    """The owner, or a holder of one of ``roles`` on the incident's platform, unless a
+    suspected colleague: they are refused whatever role they hold."""
+    if user.platform != incident.reporter_platform or user.id in excluded(incident, directory):
+        return False
+    return incident.owner_id == user.id or any(
+        user.id in getattr(directory.roles.get(role), user.platform, []) for role in roles if role in directory.roles)
+
+
 def is_incident_payload(payload: str) -> bool:
     return payload.startswith("inc:")
 
@@ -93,14 +102,10 @@ class IncidentActions:
     # -- access ---------------------------------------------------------------------
     def _refusal(self, incident: IncidentRow, user: UserRef, verb: str) -> tuple[str, str] | None:
         lang = incident.lang
-        if user.platform != incident.reporter_platform or user.id in excluded(incident, self._directory):
+        roles = incident.chain_roles if verb == "ack" else incident.access_roles
+        if not may_act(incident, self._directory, user, roles=roles):
             return "foreign", texts.not_allowed(lang)
         is_owner = incident.owner_id == user.id
-        roles = incident.chain_roles if verb == "ack" else incident.access_roles
-        allowed = is_owner or any(user.id in getattr(self._directory.roles.get(role), user.platform, [])
-                                  for role in roles if role in self._directory.roles)
-        if not allowed:
-            return "foreign", texts.not_allowed(lang)
         if incident.status == "closed":
             return "closed", texts.incident_closed_already(lang, incident.number)
         if verb in OWNER_ONLY and not is_owner:

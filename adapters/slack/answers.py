@@ -1,0 +1,144 @@
+"""Where the core's replies go in Slack, given where the event came from.
+
+A conversation lives in the user's DM with the bot. A reply that ``replace``-s updates
+the message whose button was pressed (``chat.update``), so a DM stays short on a phone;
+an ephemeral message is replaced through its ``response_url``. A reply with a form opens
+a modal with the press's ``trigger_id`` (valid for 3 seconds and once); when that fails a
+button to open it again is posted. In a channel (the incident channel) nobody's reply is
+shown to everyone: what answers one person's press (the briefing preview, the outcome
+choice) is ephemeral, for them alone, and a shared message such as the incident card is
+never replaced by an answer meant for one person.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack import texts
+from adapters.slack.blocks import ACTION_PAYLOAD, ACTION_RESUME, button, render_modal, render_pages
+from adapters.slack.platform import SlackPlatform, error_of
+from bot.messages import Button, ButtonStyle, Reply
+from bot.ports import MessageRef
+
+log = logging.getLogger(__name__)
+
+TRIGGER_ERRORS = frozenset({"expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"})
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an event happened, as far as answering it is concerned."""
+
+    user: str
+    channel: str = ""
+    """The channel of the pressed message or the message; "" for the Home tab and modals
+    without one (replies then go to the user's DM)."""
+    message_ts: str = ""
+    ephemeral: bool = False
+    response_url: str = ""
+    thread_ts: str = ""
+    trigger_id: str = ""
+    pressed: str = ""
+    """The payload of the pressed button (a form that cannot open offers it again)."""
+
+    @property
+    def in_dm(self) -> bool:
+        return not self.channel or self.channel.startswith("D")
+
+    def metadata(self, cancel: str) -> dict[str, Any]:
+        """What a modal carries in ``private_metadata`` to answer in the right place later."""
+        return {"u": self.user, "c": self.channel, "m": self.message_ts, "e": int(self.ephemeral),
+                "r": self.response_url, "t": self.thread_ts, "x": cancel}
+
+    @classmethod
+    def from_metadata(cls, data: dict[str, Any], user: str) -> Origin:
+        return cls(user, str(data.get("c", "")), str(data.get("m", "")), bool(data.get("e")),
+                   str(data.get("r", "")), str(data.get("t", "")))
+
+
+class Answers:
+    def __init__(self, platform: SlackPlatform) -> None:
+        self.platform = platform
+        self.client = platform.client
+
+    async def deliver(self, origin: Origin, replies: list[Reply]) -> None:
+        replaced = False
+        for reply in replies:
+            try:
+                if reply.form is not None:
+                    await self.open_form(origin, reply)
+                elif reply.ephemeral:
+                    await self.whisper(origin, reply)
+                elif reply.replace and not replaced and origin.message_ts and (origin.in_dm or origin.ephemeral):
+                    await self._replace(origin, reply)
+                    replaced = True
+                elif origin.in_dm:
+                    await self.platform.send(origin.channel or origin.user, render_pages(reply, owner=origin.user),
+                                             thread_ts=origin.thread_ts)
+                else:
+                    await self.whisper(origin, reply)
+            except SlackApiError as exc:  # one reply failing must not drop the others
+                log.warning("a reply could not be shown in Slack (%s)", error_of(exc))
+
+    async def open_form(self, origin: Origin, reply: Reply) -> dict[str, Any] | None:
+        assert reply.form is not None
+        cancel = reply.form.cancel.payload if reply.form.cancel else ""
+        view = render_modal(reply.form, metadata=origin.metadata(cancel), lang=reply.lang)
+        if origin.trigger_id:
+            try:
+                response = await self.client.views_open(trigger_id=origin.trigger_id, view=view)
+                return dict(response.get("view") or {})
+            except SlackApiError as exc:
+                if error_of(exc) not in TRIGGER_ERRORS:
+                    raise
+                log.info("a form's trigger expired; offering a button to open it")
+        # No (valid) trigger: a button whose press brings a fresh one.
+        again = Button(origin.pressed if origin.pressed.startswith("inc:") else "", texts.open_form(reply.lang),
+                       ButtonStyle.PRIMARY)
+        kind = ACTION_PAYLOAD if again.payload else ACTION_RESUME
+        notice = texts.form_expired(reply.lang)
+        blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": notice}},
+                  {"type": "actions", "block_id": f"o.{origin.user}.form",
+                   "elements": [button(again, kind, value=again.payload or "resume")]}]
+        if origin.in_dm:
+            await self.client.chat_postMessage(channel=origin.channel or origin.user, text=notice, blocks=blocks)
+        else:
+            await self.client.chat_postEphemeral(channel=origin.channel, user=origin.user, text=notice, blocks=blocks)
+        return None
+
+    async def whisper(self, origin: Origin, reply: Reply) -> None:
+        """For this user only: ephemeral in a channel, a plain message in their DM."""
+        page = render_pages(reply, owner=origin.user)[0]
+        if origin.in_dm and not origin.ephemeral:
+            args: dict[str, Any] = {"channel": origin.channel or origin.user, "text": page.text, "blocks": page.blocks}
+            if reply.ephemeral and origin.channel:
+                await self.client.chat_postEphemeral(user=origin.user, **args)
+            else:
+                await self.client.chat_postMessage(**args)
+            return
+        if origin.response_url:
+            await self._respond(origin.response_url, page.text, page.blocks, replace_original=False)
+            return
+        args = {"channel": origin.channel, "user": origin.user, "text": page.text, "blocks": page.blocks}
+        if origin.thread_ts:
+            args["thread_ts"] = origin.thread_ts
+        await self.client.chat_postEphemeral(**args)
+
+    async def _replace(self, origin: Origin, reply: Reply) -> None:
+        page = render_pages(replace(reply, replace=False), owner=origin.user if origin.in_dm else "")[0]
+        if origin.ephemeral and origin.response_url:
+            await self._respond(origin.response_url, page.text, page.blocks, replace_original=True)
+            return
+        await self.platform.update(MessageRef(self.platform.name, origin.channel, origin.message_ts), reply)
+
+    async def _respond(self, url: str, text: str, blocks: list[dict[str, Any]], *, replace_original: bool) -> None:
+        webhook = AsyncWebhookClient(url, timeout=10)
+        response = await webhook.send(text=text, blocks=blocks, replace_original=replace_original,
+                                      response_type="ephemeral")
+        if response.status_code != 200:
+            log.warning("a response_url answered %s", response.status_code)

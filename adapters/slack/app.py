@@ -1,0 +1,139 @@
+"""The Slack app: slack-bolt's AsyncApp on the core, served over HTTP or Socket Mode.
+
+    service = create_slack(core, config)            # registers the Slack platform
+    runner = await start_slack(service, "127.0.0.1", 3978)
+    ...
+    await runner.cleanup()                          # stops the socket, workers and server
+
+Both modes run one small aiohttp server: ``/healthz`` always (liveness; in Socket Mode
+it also says whether the socket is connected), and ``POST /slack/events`` in HTTP mode,
+where Bolt checks every request's signature and timestamp (401 otherwise). The
+background workers (escalation timers, the outbox) run in the same process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.config import HTTP, SOCKET, SlackConfig, make_client
+from adapters.slack.dedupe import SeenEvents, create_tables
+from adapters.slack.listeners import SlackListeners
+from adapters.slack.platform import SlackPlatform
+from bot.app import Core
+from bot.store.db import session_factory
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+#: Slack's requests are small; a larger body is refused before Bolt parses it.
+MAX_BODY = 512 * 1024
+WORKER_INTERVAL = 2.0
+
+SERVICE_KEY: web.AppKey[SlackService] = web.AppKey("slack")
+
+
+@dataclass
+class SlackService:
+    core: Core
+    config: SlackConfig
+    app: AsyncApp
+    platform: SlackPlatform
+    listeners: SlackListeners
+    socket: AsyncSocketModeHandler | None = None
+    run_workers: bool = True
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+
+def create_slack(core: Core, config: SlackConfig, *, client: AsyncWebClient | None = None,
+                 run_workers: bool = True) -> SlackService:
+    """The Bolt app on the core. It checks the token lazily (one ``auth.test`` on the first
+    request); :func:`check_token` checks it at start."""
+    client = client or make_client(config.bot_token, config.api_url)
+    app = AsyncApp(client=client, signing_secret=config.signing_secret,
+                   request_verification_enabled=config.mode == HTTP, process_before_response=False)
+    platform = SlackPlatform(client)
+    core.add_platform(platform)
+    listeners = SlackListeners(core, platform, SeenEvents(session_factory(core.db), clock=core.clock))
+    listeners.register(app)
+    app.error(_log_error)
+    socket = AsyncSocketModeHandler(app, app_token=config.app_token) if config.mode == SOCKET else None
+    return SlackService(core, config, app, platform, listeners, socket, run_workers)
+
+
+async def check_token(service: SlackService) -> dict[str, Any]:
+    """``auth.test`` with the bot token: a wrong or revoked token stops the start with a
+    clear message instead of failing at a teacher's first question."""
+    response = await service.platform.client.auth_test()
+    return dict(response.data) if isinstance(response.data, dict) else {}
+
+
+def create_web_app(service: SlackService) -> web.Application:
+    web_app = web.Application(client_max_size=MAX_BODY)
+    web_app[SERVICE_KEY] = service
+    web_app.router.add_get("/healthz", _healthz)
+    if service.config.mode == HTTP:
+        web_app.router.add_post(EVENTS_PATH, _events)
+    web_app.cleanup_ctx.append(_running)
+    return web_app
+
+
+async def start_slack(service: SlackService, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(create_web_app(service))
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner
+
+
+async def _running(web_app: web.Application) -> AsyncIterator[None]:
+    service = web_app[SERVICE_KEY]
+    await create_tables(service.core.db)
+    workers = service.core.make_workers(interval=WORKER_INTERVAL) if service.run_workers else None
+    tasks = [asyncio.create_task(workers.run())] if workers else []
+    if service.socket is not None:
+        await service.socket.connect_async()  # type: ignore[no-untyped-call]
+        log.info("Slack Socket Mode connected")
+    yield
+    if service.socket is not None:
+        await service.socket.close_async()  # type: ignore[no-untyped-call]
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _events(request: web.Request) -> web.Response:
+    service = request.app[SERVICE_KEY]
+    return await to_aiohttp_response(await service.app.async_dispatch(await to_bolt_request(request)))
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    service = request.app[SERVICE_KEY]
+    body: dict[str, Any] = {"status": "ok", "platform": "slack", "mode": service.config.mode,
+                            "playbooks": len(service.core.library)}
+    if service.socket is not None:
+        connected = await service.socket.client.is_connected()
+        body["socket"] = "connected" if connected else "disconnected"
+        if not connected:
+            body["status"] = "degraded"
+            return web.json_response(body, status=503)
+    return web.json_response(body)
+
+
+async def _log_error(error: Exception) -> None:
+    """Listener failures are logged by type only: a payload may hold a report's text."""
+    log.error("a Slack listener failed: %s", type(error).__name__, exc_info=error)

@@ -1,0 +1,148 @@
+"""The port on Slack's Web API: DMs, channel posts, updates, private incident channels.
+
+Every method may be repeated by the outbox after a crash or an error, so each is safe to
+repeat: a channel that already exists is found again by name, and inviting a member is
+not an error. Rate limits (429 with ``Retry-After``), server errors and dropped
+connections are retried by slack_sdk's retry handlers on the client
+(:func:`adapters.slack.config.make_client`); what still fails raises, and the outbox
+keeps the message and retries it later.
+
+Right after ``conversations.create`` Slack may not know the channel yet for a moment
+(``channel_not_found``): invites and posts into a fresh channel are retried after a short
+pause, as Slack's own engineering advice and Netflix's Dispatch do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import SlackMessage, render_pages
+from bot.events import UserRef
+from bot.messages import Reply
+from bot.ports import ChannelRef, MessageRef
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+PLATFORM = "slack"
+#: ``conversations.invite`` takes at most this many users per call in practice.
+INVITE_CHUNK = 30
+#: Pauses before retrying a call that a freshly created channel is not ready for.
+FRESH_CHANNEL_PAUSES = (0.2, 0.5, 1.0, 2.0)
+NOT_READY = frozenset({"channel_not_found", "not_in_channel"})
+#: Alternative names tried when a name is taken by a channel the bot is not in.
+MAX_NAME_SUFFIX = 5
+
+
+def error_of(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", "")) if exc.response is not None else ""
+
+
+class SlackPlatform:
+    name = PLATFORM
+
+    def __init__(self, client: AsyncWebClient, *, pauses: Sequence[float] = FRESH_CHANNEL_PAUSES) -> None:
+        self.client = client
+        self._pauses = tuple(pauses)
+
+    # -- messages ------------------------------------------------------------------
+    async def dm(self, to: UserRef, reply: Reply) -> MessageRef:
+        """Posting to a user id opens the app's DM with them; the answer names the ``D…``
+        channel, which later updates need."""
+        return await self.send(to.id, render_pages(reply))
+
+    async def post(self, to: ChannelRef, reply: Reply) -> MessageRef:
+        return await self._when_ready(lambda: self.send(to.id, render_pages(reply)))
+
+    async def send(self, channel: str, pages: list[SlackMessage], *, thread_ts: str = "") -> MessageRef:
+        """Post the pages of one reply in order; returns where the first landed."""
+        first: MessageRef | None = None
+        for page in pages:
+            args: dict[str, Any] = {"channel": channel, "text": page.text, "blocks": page.blocks}
+            if thread_ts:
+                args["thread_ts"] = thread_ts
+            response = await self.client.chat_postMessage(**args)
+            ref = MessageRef(PLATFORM, str(response["channel"]), str(response["ts"]))
+            first = first or ref
+        assert first is not None
+        return first
+
+    async def update(self, ref: MessageRef, reply: Reply) -> None:
+        pages = render_pages(reply)
+        await self.client.chat_update(channel=ref.channel_id, ts=ref.id, text=pages[0].text, blocks=pages[0].blocks)
+        if len(pages) > 1:  # grew past one message: the rest follows below it
+            await self.send(ref.channel_id, pages[1:])
+
+    # -- incident spaces -------------------------------------------------------------
+    async def open_space(self, *, name: str, members: list[UserRef]) -> ChannelRef:
+        """A private channel named from the incident number only; an existing one of the
+        bot's with that name is the one an earlier attempt created."""
+        channel_id = ""
+        for attempt in range(MAX_NAME_SUFFIX + 1):
+            candidate = name if attempt == 0 else f"{name}-{attempt + 1}"
+            try:
+                response = await self.client.conversations_create(name=candidate, is_private=True)
+            except SlackApiError as exc:
+                if error_of(exc) != "name_taken":
+                    raise
+                channel_id = await self._find_private(candidate)  # ours, from an earlier attempt?
+                if channel_id:
+                    break
+                log.warning("channel name %s is taken by a channel the bot is not in", candidate)
+                continue
+            channel_id = str(response["channel"]["id"])
+            log.info("created private channel %s", candidate)
+            break
+        if not channel_id:
+            raise LookupError(f"no free channel name for {name}")
+        space = ChannelRef(PLATFORM, channel_id)
+        if members:
+            await self.invite(space, members)
+        return space
+
+    async def invite(self, space: ChannelRef, members: list[UserRef]) -> None:
+        ids = list(dict.fromkeys(m.id for m in members if m.id))
+        chunks = [ids[i:i + INVITE_CHUNK] for i in range(0, len(ids), INVITE_CHUNK)]
+        await asyncio.gather(*(self._invite_chunk(space.id, chunk) for chunk in chunks))
+
+    async def _invite_chunk(self, channel: str, users: list[str]) -> None:
+        try:
+            await self._when_ready(lambda: self.client.conversations_invite(channel=channel, users=",".join(users)))
+        except SlackApiError as exc:
+            error = error_of(exc)
+            if error in ("already_in_channel", "cant_invite_self"):
+                if len(users) > 1:  # one of them is in already: the others one by one
+                    for user in users:
+                        await self._invite_chunk(channel, [user])
+                return
+            raise
+
+    async def _find_private(self, name: str) -> str:
+        """The id of the bot's private channel called ``name`` ("" when there is none)."""
+        cursor = ""
+        while True:
+            response = await self.client.conversations_list(types="private_channel", exclude_archived=True,
+                                                            limit=200, cursor=cursor or None)
+            channels: list[dict[str, Any]] = response.get("channels", [])
+            for channel in channels:
+                if channel.get("name") == name:
+                    return str(channel["id"])
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return ""
+
+    async def _when_ready(self, call: Callable[[], Awaitable[T]]) -> T:
+        for pause in (*self._pauses, None):
+            try:
+                return await call()
+            except SlackApiError as exc:
+                if pause is None or error_of(exc) not in NOT_READY:
+                    raise
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable")
