@@ -22,8 +22,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.slack import texts
 from adapters.slack.blocks import ACTION_PAYLOAD, ACTION_RESUME, button, render_modal, render_pages
 from adapters.slack.platform import SlackPlatform, error_of
-from bot.messages import Button, ButtonStyle, Reply
-from bot.ports import MessageRef
+from bot.messages import Button, ButtonStyle, Form, Reply
 
 log = logging.getLogger(__name__)
 
@@ -45,20 +44,26 @@ class Origin:
     trigger_id: str = ""
     pressed: str = ""
     """The payload of the pressed button (a form that cannot open offers it again)."""
+    pages: tuple[str, ...] = ()
+    """The ``ts`` of the earlier pages of the pressed message's reply (a long reply)."""
 
     @property
     def in_dm(self) -> bool:
         return not self.channel or self.channel.startswith("D")
 
-    def metadata(self, cancel: str) -> dict[str, Any]:
-        """What a modal carries in ``private_metadata`` to answer in the right place later."""
-        return {"u": self.user, "c": self.channel, "m": self.message_ts, "e": int(self.ephemeral),
-                "r": self.response_url, "t": self.thread_ts, "x": cancel}
+    def metadata(self, form: Form) -> dict[str, Any]:
+        """What a modal carries in ``private_metadata``: whose it is, what submitting and
+        cancelling it mean, and where to answer later (the pressed message)."""
+        return {"u": self.user, "s": form.submit, "x": form.cancel.payload if form.cancel else "",
+                "c": self.channel, "m": self.message_ts, "e": int(self.ephemeral), "r": self.response_url,
+                "t": self.thread_ts, "p": list(self.pages)}
 
     @classmethod
     def from_metadata(cls, data: dict[str, Any], user: str) -> Origin:
+        raw = data.get("p")
+        pages: list[Any] = raw if isinstance(raw, list) else []
         return cls(user, str(data.get("c", "")), str(data.get("m", "")), bool(data.get("e")),
-                   str(data.get("r", "")), str(data.get("t", "")))
+                   str(data.get("r", "")), str(data.get("t", "")), pages=tuple(str(ts) for ts in pages[:10]))
 
 
 class Answers:
@@ -87,8 +92,7 @@ class Answers:
 
     async def open_form(self, origin: Origin, reply: Reply) -> dict[str, Any] | None:
         assert reply.form is not None
-        cancel = reply.form.cancel.payload if reply.form.cancel else ""
-        view = render_modal(reply.form, metadata=origin.metadata(cancel), lang=reply.lang)
+        view = render_modal(reply.form, metadata=origin.metadata(reply.form), lang=reply.lang)
         if origin.trigger_id:
             try:
                 response = await self.client.views_open(trigger_id=origin.trigger_id, view=view)
@@ -130,11 +134,12 @@ class Answers:
         await self.client.chat_postEphemeral(**args)
 
     async def _replace(self, origin: Origin, reply: Reply) -> None:
-        page = render_pages(replace(reply, replace=False), owner=origin.user if origin.in_dm else "")[0]
+        """The pressed message (and the pages of the same reply above it) becomes the reply."""
+        pages = render_pages(replace(reply, replace=False), owner=origin.user if origin.in_dm else "")
         if origin.ephemeral and origin.response_url:
-            await self._respond(origin.response_url, page.text, page.blocks, replace_original=True)
+            await self._respond(origin.response_url, pages[0].text, pages[0].blocks, replace_original=True)
             return
-        await self.platform.update(MessageRef(self.platform.name, origin.channel, origin.message_ts), reply)
+        await self.platform.replace(origin.channel, [*origin.pages, origin.message_ts], pages)
 
     async def _respond(self, url: str, text: str, blocks: list[dict[str, Any]], *, replace_original: bool) -> None:
         webhook = AsyncWebhookClient(url, timeout=10)

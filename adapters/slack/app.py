@@ -102,14 +102,16 @@ async def start_slack(service: SlackService, host: str, port: int) -> web.AppRun
 async def _running(web_app: web.Application) -> AsyncIterator[None]:
     service = web_app[SERVICE_KEY]
     await create_tables(service.core.db)
-    workers = service.core.make_workers(interval=WORKER_INTERVAL) if service.run_workers else None
-    tasks = [asyncio.create_task(workers.run())] if workers else []
+    workers = service.core.make_workers(interval=WORKER_INTERVAL)
+    tasks = [asyncio.create_task(workers.run())] if workers and service.run_workers else []
     if service.socket is not None:
         await service.socket.connect_async()  # type: ignore[no-untyped-call]
         log.info("Slack Socket Mode connected")
     yield
     if service.socket is not None:
         await service.socket.close_async()  # type: ignore[no-untyped-call]
+    with contextlib.suppress(TimeoutError):
+        await service.listeners.drain()
     for task in tasks:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

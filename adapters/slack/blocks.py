@@ -18,6 +18,7 @@ whose trigger expired). A conversation's buttons carry their owner in the ``bloc
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,6 +201,33 @@ def owner_of(block_id: str) -> str:
     if block_id.startswith("o."):
         return block_id.split(".", 2)[1]
     return ""
+
+
+#: Separates a button block's own id from the ``ts`` of the pages above it.
+PAGES_MARK = "|"
+_TS = re.compile(r"\d{1,12}\.\d{1,8}")
+MAX_BLOCK_ID = 255
+
+
+def stamp_pages(blocks: list[Block], earlier: list[str]) -> list[Block]:
+    """The last page of a long reply, its button blocks naming the pages above it, so a
+    press that replaces the reply can replace (or remove) those pages too."""
+    if not earlier:
+        return blocks
+    stamped = []
+    for block in blocks:
+        if block.get("type") == "actions" and "block_id" in block:
+            block_id = f"{block['block_id']}{PAGES_MARK}{','.join(earlier)}"
+            if len(block_id) <= MAX_BLOCK_ID:
+                block = {**block, "block_id": block_id}
+        stamped.append(block)
+    return stamped
+
+
+def pages_of(block_id: str) -> list[str]:
+    """The ``ts`` of the pages above the message whose button was pressed."""
+    _, mark, pages = block_id.partition(PAGES_MARK)
+    return [ts for ts in pages.split(",") if _TS.fullmatch(ts)] if mark else []
 
 
 # -- modals ------------------------------------------------------------------------------

@@ -18,9 +18,12 @@ its answer decides whether the modal closes.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -36,6 +39,7 @@ from adapters.slack.blocks import (
     first_field_block,
     form_values,
     owner_of,
+    pages_of,
     render_modal,
     render_pages,
 )
@@ -80,6 +84,7 @@ class SlackListeners:
         self.answers = Answers(platform)
         self.seen = seen
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._busy = 0
 
     @property
     def lang(self) -> str:
@@ -87,14 +92,40 @@ class SlackListeners:
 
     def register(self, app: AsyncApp) -> None:
         app.middleware(self.seen.middleware())
-        app.event("message")(self.on_message)
-        app.event("app_mention")(self.on_mention)
-        app.event("app_home_opened")(self.on_home)
-        app.command(COMMAND)(self.on_command)
-        app.shortcut(SHORTCUT)(self.on_shortcut)
-        app.action(re.compile(rf"^({ACTION_PAYLOAD}|{ACTION_OPEN}|{ACTION_RESUME})\.\d+$"))(self.on_button)
-        app.view_submission(FORM_CALLBACK)(self.on_submit)
-        app.view_closed(FORM_CALLBACK)(self.on_close)
+        app.event("message")(self._tracked(self.on_message))
+        app.event("app_mention")(self._tracked(self.on_mention))
+        app.event("app_home_opened")(self._tracked(self.on_home))
+        app.command(COMMAND)(self._tracked(self.on_command))
+        app.shortcut(SHORTCUT)(self._tracked(self.on_shortcut))
+        app.action(re.compile(rf"^({ACTION_PAYLOAD}|{ACTION_OPEN}|{ACTION_RESUME})\.\d+$"))(
+            self._tracked(self.on_button))
+        app.view_submission(FORM_CALLBACK)(self._tracked(self.on_submit))
+        app.view_closed(FORM_CALLBACK)(self._tracked(self.on_close))
+
+    def _tracked(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        """Count listeners at work (they run after Slack got its acknowledgement), so a
+        shutdown can let them finish: see :meth:`drain`. ``wraps`` keeps the signature,
+        from which Bolt picks the arguments to pass."""
+
+        @functools.wraps(listener)
+        async def tracked(**kwargs: Any) -> None:
+            self._busy += 1
+            try:
+                await listener(**kwargs)
+            finally:
+                self._busy -= 1
+
+        return tracked
+
+    async def drain(self, timeout: float = 10.0, *, grace: float = 0.02) -> None:
+        """Wait until no listener and no late answer is at work (and none started within
+        ``grace`` seconds, as Bolt starts a listener just after it acknowledged)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(grace)
+            if self._busy == 0 and not self._tasks:
+                return
+        raise TimeoutError(f"{self._busy} Slack listener(s) still at work after {timeout} s")
 
     async def _answer(self, event: Event, origin: Origin) -> list[Reply]:
         replies = await self.core.handle(event)
@@ -191,7 +222,7 @@ class SlackListeners:
     async def on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         user = user_ref(body.get("user") or {})
-        origin = _origin(body, user.id, pressed=str(action.get("value", "")))
+        origin = _origin(body, user.id, pressed=str(action.get("value", "")), block_id=str(action.get("block_id", "")))
         kind = str(action.get("action_id", "")).split(".", 1)[0]
         key = conversation_key(user.id)
         if kind == ACTION_OPEN:
@@ -230,16 +261,14 @@ class SlackListeners:
             return
         form = next((r for r in replies if r.form is not None), None)
         if form is not None and form.form is not None:
-            cancel = form.form.cancel.payload if form.form.cancel else ""
-            new = render_modal(form.form, metadata={**origin.metadata(cancel), "s": form.form.submit},
-                               lang=form.lang)
+            new = render_modal(form.form, metadata=origin.metadata(form.form), lang=form.lang)
             await ack(response_action="update", view=new)
         elif replies and all(r.ephemeral for r in replies) and first_field_block(view):
             await ack(response_action="errors", errors={first_field_block(view): plain(replies[0].text)[:300]})
             return
         else:
             await ack()
-        await self.answers.deliver(origin, [r for r in replies if r.form is None])
+        await self.answers.deliver(origin, _after_form(replies))
 
     async def on_close(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         """A closed conversation form goes back to the steps, so [Meld] works again;
@@ -256,22 +285,28 @@ class SlackListeners:
     # -- helpers -----------------------------------------------------------------------
     def _later(self, work: asyncio.Future[list[Reply]], origin: Origin) -> None:
         async def deliver() -> None:
-            replies = await work
-            await self.answers.deliver(origin, [r for r in replies if r.form is None])
+            await self.answers.deliver(origin, _after_form(await work))
 
         task = asyncio.ensure_future(deliver())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
 
-def _origin(body: dict[str, Any], user_id: str, *, pressed: str) -> Origin:
+def _origin(body: dict[str, Any], user_id: str, *, pressed: str, block_id: str = "") -> Origin:
     container = body.get("container") or {}
     message = body.get("message") or {}
     channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
     return Origin(user_id, channel, str(container.get("message_ts") or message.get("ts") or ""),
                   bool(container.get("is_ephemeral")), str(body.get("response_url") or ""),
                   str(message.get("thread_ts") or container.get("thread_ts") or ""),
-                  str(body.get("trigger_id") or ""), pressed[:2000])
+                  str(body.get("trigger_id") or ""), pressed[:2000], tuple(pages_of(block_id))[:10])
+
+
+def _after_form(replies: list[Reply]) -> list[Reply]:
+    """Replies to a submitted modal: ``replace`` meant "instead of the form", and the
+    modal is gone, so they are posted; the message the form was opened from (the steps)
+    stays as it is."""
+    return [dataclasses.replace(r, replace=False) for r in replies if r.form is None]
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

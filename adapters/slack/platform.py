@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import SlackMessage, render_pages
+from adapters.slack.blocks import SlackMessage, render_pages, stamp_pages
 from bot.events import UserRef
 from bot.messages import Reply
 from bot.ports import ChannelRef, MessageRef
@@ -60,24 +60,39 @@ class SlackPlatform:
     async def post(self, to: ChannelRef, reply: Reply) -> MessageRef:
         return await self._when_ready(lambda: self.send(to.id, render_pages(reply)))
 
-    async def send(self, channel: str, pages: list[SlackMessage], *, thread_ts: str = "") -> MessageRef:
-        """Post the pages of one reply in order; returns where the first landed."""
+    async def send(self, channel: str, pages: list[SlackMessage], *, thread_ts: str = "",
+                   earlier: tuple[str, ...] = ()) -> MessageRef:
+        """Post the pages of one reply in order; returns where the first landed. The last
+        page (with the buttons) names the pages above it (:func:`stamp_pages`)."""
         first: MessageRef | None = None
-        for page in pages:
-            args: dict[str, Any] = {"channel": channel, "text": page.text, "blocks": page.blocks}
+        posted = list(earlier)
+        for n, page in enumerate(pages):
+            blocks = stamp_pages(page.blocks, posted) if n == len(pages) - 1 else page.blocks
+            args: dict[str, Any] = {"channel": channel, "text": page.text, "blocks": blocks}
             if thread_ts:
                 args["thread_ts"] = thread_ts
             response = await self.client.chat_postMessage(**args)
             ref = MessageRef(PLATFORM, str(response["channel"]), str(response["ts"]))
+            posted.append(ref.id)
             first = first or ref
+            channel = ref.channel_id  # a user id opened the DM: the rest goes to its D… id
         assert first is not None
         return first
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:
-        pages = render_pages(reply)
-        await self.client.chat_update(channel=ref.channel_id, ts=ref.id, text=pages[0].text, blocks=pages[0].blocks)
-        if len(pages) > 1:  # grew past one message: the rest follows below it
-            await self.send(ref.channel_id, pages[1:])
+        await self.replace(ref.channel_id, [ref.id], render_pages(reply))
+
+    async def replace(self, channel: str, old: list[str], pages: list[SlackMessage]) -> None:
+        """Put ``pages`` where the messages ``old`` (in order) are: update as many as both
+        have, delete the old ones left over, post the new ones left over below them."""
+        shared = min(len(old), len(pages))
+        for n in range(shared):
+            blocks = stamp_pages(pages[n].blocks, old[:n]) if n == len(pages) - 1 else pages[n].blocks
+            await self.client.chat_update(channel=channel, ts=old[n], text=pages[n].text, blocks=blocks)
+        for ts in old[shared:]:
+            await self.client.chat_delete(channel=channel, ts=ts)
+        if len(pages) > shared:
+            await self.send(channel, pages[shared:], earlier=tuple(old[:shared]))
 
     # -- incident spaces -------------------------------------------------------------
     async def open_space(self, *, name: str, members: list[UserRef]) -> ChannelRef:
