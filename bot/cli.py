@@ -235,46 +235,8 @@ async def _until_stopped() -> None:
 
 async def _serve_slack(settings: Settings, host: str | None, port: int | None) -> int:
     try:
-        from adapters.slack.app import check_token, create_slack, start_slack
-        from adapters.slack.config import SlackConfig, SlackConfigError
+        from adapters.slack.serve import serve_slack
     except ImportError:
         print("Slack needs the slack extra: pip install '.[slack]'", file=sys.stderr)
         return 1
-    from slack_sdk.errors import SlackApiError
-
-    from bot.app import build_core
-
-    try:
-        config = SlackConfig.from_env()
-    except SlackConfigError as exc:
-        print(f"protocolwijzer: {exc}", file=sys.stderr)
-        return 1
-    assert config is not None
-    core = await build_core(settings)
-    logger = logging.getLogger("protocolwijzer")
-    if core.directory is None:
-        logger.warning("no %s: answers work, but reporting to a coordinator is off until the school directory "
-                       "is filled in (see school.example.yaml)", settings.school_config)
-    service = create_slack(core, config)
-    try:
-        identity = await check_token(service)
-    except (SlackApiError, OSError) as exc:
-        await core.close()
-        error = exc.response.get("error", "") if isinstance(exc, SlackApiError) else type(exc).__name__
-        print(f"protocolwijzer: Slack refused SLACK_BOT_TOKEN ({error}); copy the Bot User OAuth Token again",
-              file=sys.stderr)
-        return 1
-    logger.info("Slack workspace %s as %s (%s mode)", identity.get("team", "?"), identity.get("user", "?"),
-                config.mode)
-    try:
-        runner = await start_slack(service, host or settings.host, settings.port if port is None else port)
-    except OSError as exc:
-        await core.close()
-        print(f"cannot start: {exc}", file=sys.stderr)
-        return 1
-    try:
-        await _until_stopped()
-    finally:
-        await runner.cleanup()
-        await core.close()
-    return 0
+    return await serve_slack(settings, host, port, until=_until_stopped)

@@ -116,22 +116,21 @@ class Answers:
         return None
 
     async def whisper(self, origin: Origin, reply: Reply) -> None:
-        """For this user only: ephemeral in a channel, a plain message in their DM."""
+        """For this user only: through the press's ``response_url`` when there is one
+        (ephemeral, wherever the button was), else a message in their DM or an ephemeral
+        message in the channel."""
         page = render_pages(reply, owner=origin.user)[0]
-        if origin.in_dm and not origin.ephemeral:
-            args: dict[str, Any] = {"channel": origin.channel or origin.user, "text": page.text, "blocks": page.blocks}
-            if reply.ephemeral and origin.channel:
-                await self.client.chat_postEphemeral(user=origin.user, **args)
-            else:
-                await self.client.chat_postMessage(**args)
-            return
         if origin.response_url:
             await self._respond(origin.response_url, page.text, page.blocks, replace_original=False)
-            return
-        args = {"channel": origin.channel, "user": origin.user, "text": page.text, "blocks": page.blocks}
-        if origin.thread_ts:
-            args["thread_ts"] = origin.thread_ts
-        await self.client.chat_postEphemeral(**args)
+        elif origin.in_dm:
+            await self.client.chat_postMessage(channel=origin.channel or origin.user, text=page.text,
+                                               blocks=page.blocks)
+        else:
+            args: dict[str, Any] = {"channel": origin.channel, "user": origin.user, "text": page.text,
+                                    "blocks": page.blocks}
+            if origin.thread_ts:
+                args["thread_ts"] = origin.thread_ts
+            await self.client.chat_postEphemeral(**args)
 
     async def _replace(self, origin: Origin, reply: Reply) -> None:
         """The pressed message (and the pages of the same reply above it) becomes the reply."""

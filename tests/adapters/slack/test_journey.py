@@ -13,7 +13,6 @@ from tests.adapters.slack.world import (
     TEACHER,
     TEAM_CHANNEL,
     VP,
-    ZORG,
     SlackWorld,
     find,
     text_of,
@@ -126,3 +125,20 @@ async def test_the_whole_journey(world: SlackWorld) -> None:
     assert "afgerond" in text_of(world.latest(TEACHER))
     assert "Ik pak dit op" not in text_of(fake.messages_in(channel.id)[0])
     assert not fake.messages_in(MENTOR), "only the roles the protocol names hear of it"
+
+
+async def test_a_long_answer_spans_messages_that_are_replaced_together(world: SlackWorld) -> None:
+    """All steps of a protocol do not fit in one Slack message: they take several, and
+    going back replaces them all (the extra ones are removed) instead of leaving stale ones."""
+    fake = world.fake
+    await world.dm(TEACHER, "iemand bedreigt online een leerling met geweld")
+    steps = await answer_triage(world, TEACHER)
+    before = fake.messages_in(TEACHER)
+    await world.press(TEACHER, find(steps, "Alle stappen", fake.dm_id(TEACHER)))
+    pages = fake.messages_in(TEACHER)
+    assert len(pages) > len(before) and pages[0]["ts"] == before[0]["ts"]
+    assert all(n in text_of(pages[-1]) for n in ("Menu",)), "the buttons are on the last page"
+    await world.press(TEACHER, find(pages[-1], "Mijn stappen", fake.dm_id(TEACHER)))
+    after = fake.messages_in(TEACHER)
+    assert len(after) == len(before), "the extra pages are gone"
+    assert fake.calls_to("chat.delete")

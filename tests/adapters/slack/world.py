@@ -194,7 +194,7 @@ def text_of(message: dict[str, Any]) -> str:
 async def open_world(tmp_path: Path, *, start: Any = SCHOOL_HOURS, mode: str = "http",
                      fake: FakeSlack | None = None, settings: Settings | None = None) -> SlackWorld:
     fake = fake or FakeSlack()
-    if fake._runner is None:
+    if not fake.started:
         await fake.start()
     for user, name in ((TEACHER, "leraar"), (VP, "jdevries"), (ZORG, "mbakker"), (DIRECTIE, "ajansen"),
                        (BOARD, "bestuur"), (MENTOR, "mentor")):

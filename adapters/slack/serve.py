@@ -1,0 +1,59 @@
+"""``protocolwijzer serve`` with Slack: settings, a token check, the server, a clean stop.
+
+A wrong setting or a refused token stops the start with one clear line (exit code 1),
+before a teacher's first question could fail.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack.app import check_token, create_slack, start_slack
+from adapters.slack.config import SlackConfig, SlackConfigError
+from bot.app import build_core
+from bot.settings import Settings
+
+log = logging.getLogger("protocolwijzer")
+
+
+async def serve_slack(settings: Settings, host: str | None, port: int | None, *,
+                      until: Callable[[], Awaitable[None]]) -> int:
+    try:
+        config = SlackConfig.from_env()
+    except SlackConfigError as exc:
+        print(f"protocolwijzer: {exc}", file=sys.stderr)
+        return 1
+    if config is None:
+        print("protocolwijzer: SLACK_BOT_TOKEN is not set", file=sys.stderr)
+        return 1
+    core = await build_core(settings)
+    try:
+        if core.directory is None:
+            log.warning("no %s: answers work, but reporting to a coordinator is off until the school directory "
+                        "is filled in (see school.example.yaml)", settings.school_config)
+        service = create_slack(core, config)
+        try:
+            identity = await check_token(service)
+        except (SlackApiError, OSError) as exc:
+            error = exc.response.get("error", "") if isinstance(exc, SlackApiError) else type(exc).__name__
+            print(f"protocolwijzer: Slack refused SLACK_BOT_TOKEN ({error}); copy the Bot User OAuth Token again",
+                  file=sys.stderr)
+            return 1
+        log.info("Slack workspace %s as %s (%s mode)", identity.get("team", "?"), identity.get("user", "?"),
+                 config.mode)
+        try:
+            runner = await start_slack(service, host or settings.host, settings.port if port is None else port)
+        except OSError as exc:
+            print(f"protocolwijzer: cannot start: {exc}", file=sys.stderr)
+            return 1
+        try:
+            await until()
+        finally:
+            await runner.cleanup()
+    finally:
+        await core.close()
+    return 0
