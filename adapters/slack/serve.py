@@ -50,6 +50,9 @@ async def serve_slack(settings: Settings, host: str | None, port: int | None, *,
         except OSError as exc:
             print(f"protocolwijzer: cannot start: {exc}", file=sys.stderr)
             return 1
+        host_port = runner.addresses[0][:2]
+        log.info("Slack %s at http://%s:%s (/healthz%s)", config.mode, *host_port,
+                 ", /slack/events" if config.mode == "http" else "")
         try:
             await until()
         finally:

@@ -214,3 +214,27 @@ async def test_a_name_taken_by_a_channel_the_bot_is_not_in_gets_a_suffix(tmp_pat
         platform = SlackPlatform(make_client("xoxb-test", fake.url, timeout=5))
         space = await platform.open_space(name="incident-2026-0008", members=[])
         assert fake.channels[space.id].name == "incident-2026-0008-2"
+
+
+async def test_a_mention_typed_into_the_briefing_reaches_the_team_as_text(world: SlackWorld) -> None:
+    await reported(world)
+    await world.work()
+    await world.press(VP, find(world.latest(VP), "Ik pak dit op", world.fake.dm_id(VP)))
+    await world.work()
+    channel = world.fake.channel_by_name("incident-2026-0001")
+    assert channel is not None
+    response = await world.press(VP, find(world.fake.messages_in(channel.id)[0], "briefing", channel.id))
+    preview = dict(world.fake.responses[response][0], _ephemeral=True, ts="1700000700.000100")
+    await world.press(VP, find(preview, "Aanpassen", channel.id))
+    typed = "<!channel> Let op <@UZORG001>: er speelt iets online. Meld signalen bij de vertrouwenspersoon."
+    status, body = await world.submit(VP, {"text": typed}, view=world.fake.opened_views[-1].view)
+    assert status == 200 and "errors" not in body, body
+    previews = [post for posts in world.fake.responses.values() for post in posts if "Versturen" in text_of(post)]
+    edited = dict(previews[-1], _ephemeral=True, ts="1700000700.000200")
+    assert "Let op" in text_of(edited), "the preview shows the edited text"
+    await world.press(VP, find(edited, "Versturen", channel.id))
+    await world.work()
+    [briefing] = world.fake.messages_in("CTEAM0001")
+    shown = text_of(briefing)
+    assert "&lt;!channel&gt;" in shown and "&lt;@UZORG001&gt;" in shown
+    assert "<!channel>" not in shown and "<@UZORG001>" not in shown
