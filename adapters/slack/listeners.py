@@ -146,8 +146,8 @@ class SlackListeners:
             for reply in await self.core.handle(shared):
                 await self.platform.send(channel, render_pages(reply), thread_ts=thread)
             return
-        if not in_dm or event.get("thread_ts") and event.get("thread_ts") != event.get("ts"):
-            return  # channel chatter is not for us; a DM thread reply is treated as chatter too
+        if not in_dm:
+            return  # channel chatter is not for us (a mention arrives as app_mention)
         text = plain(str(event.get("text") or ""))[:MAX_TEXT]
         if text.strip():
             await self._answer(TextMessage(conversation_key(user.id), user, text), Origin(user.id, channel))
