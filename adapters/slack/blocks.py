@@ -17,6 +17,7 @@ whose trigger expired). A conversation's buttons carry their owner in the ``bloc
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -101,9 +102,23 @@ def render_pages(reply: Reply, *, owner: str = "") -> list[SlackMessage]:
     return [SlackMessage(text if n == 0 else f"{text} {n + 1}/{len(pages)}", page) for n, page in enumerate(pages)]
 
 
-def render_message(reply: Reply, *, owner: str = "") -> SlackMessage:
-    """A reply as one message (the first page when it is too long; see :func:`render_pages`)."""
-    return render_pages(reply, owner=owner)[0]
+def render_one(reply: Reply) -> SlackMessage:
+    """A reply that must stay one message, because it is updated in place later by its
+    single ``ts`` (the incident card, a coordinator's DM). When it is too long, the
+    longest texts are shortened (marked with "…") until it fits; buttons and checklist
+    items are never dropped. The full record stays in the database and the export."""
+    for _ in range(20):
+        pages = render_pages(reply)
+        if len(pages) == 1:
+            return pages[0]
+        longest = max(range(len(reply.sections)), key=lambda i: len(reply.sections[i].text), default=-1)
+        if longest < 0 or len(reply.sections[longest].text) <= 200:
+            break
+        section = reply.sections[longest]
+        shortened = dataclasses.replace(section, text=section.text[: len(section.text) // 2].rstrip() + " …")
+        reply = dataclasses.replace(reply, sections=(*reply.sections[:longest], shortened,
+                                                     *reply.sections[longest + 1:]))
+    return render_pages(reply)[0]
 
 
 def _body_blocks(reply: Reply) -> list[Block]:

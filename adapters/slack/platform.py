@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import SlackMessage, render_pages, stamp_pages
+from adapters.slack.blocks import SlackMessage, render_one, render_pages, stamp_pages
 from bot.events import UserRef
 from bot.messages import Reply
 from bot.ports import ChannelRef, MessageRef
@@ -58,7 +58,8 @@ class SlackPlatform:
         return await self.send(to.id, render_pages(reply))
 
     async def post(self, to: ChannelRef, reply: Reply) -> MessageRef:
-        return await self._when_ready(lambda: self.send(to.id, render_pages(reply)))
+        """One message (the card and the briefing are updated or read as one)."""
+        return await self._when_ready(lambda: self.send(to.id, [render_one(reply)]))
 
     async def send(self, channel: str, pages: list[SlackMessage], *, thread_ts: str = "",
                    earlier: tuple[str, ...] = ()) -> MessageRef:
@@ -80,7 +81,9 @@ class SlackPlatform:
         return first
 
     async def update(self, ref: MessageRef, reply: Reply) -> None:
-        await self.replace(ref.channel_id, [ref.id], render_pages(reply))
+        """The outbox knows one ``ts`` per message, so what it updates stays one message."""
+        page = render_one(reply)
+        await self.client.chat_update(channel=ref.channel_id, ts=ref.id, text=page.text, blocks=page.blocks)
 
     async def replace(self, channel: str, old: list[str], pages: list[SlackMessage]) -> None:
         """Put ``pages`` where the messages ``old`` (in order) are: update as many as both

@@ -15,6 +15,7 @@ from adapters.slack.blocks import (
     form_values,
     owner_of,
     render_modal,
+    render_one,
     render_pages,
 )
 from adapters.slack.home import render_home
@@ -187,3 +188,17 @@ def test_tones_are_marked() -> None:
     page = render_pages(Reply("Let op", (Section("Gevaar", tone=Tone.DANGER), Section("Info", tone=Tone.INFO))))[0]
     texts = [b["text"]["text"] for b in page.blocks if b["type"] == "section"]
     assert texts[0].startswith(":rotating_light:") and texts[1].startswith(":information_source:")
+
+
+def test_a_card_too_long_for_one_message_is_shortened_but_keeps_every_button() -> None:
+    items = tuple(ChecklistItem(f"s{i}", f"{i}. Stap " + "lang " * 40, "Directie", False,
+                                Button(f"inc:2026-0001:tick:s{i}", f"Stap {i} gedaan")) for i in range(20))
+    card = Reply("Incident 2026-0001", (Section("melding " * 900, title="Melding"), Section(title="Checklist",
+                 checklist=items), Section("\n".join(f"- 10:{i:02d} · iets gebeurd " * 3 for i in range(40)),
+                 title="Chronologie")), actions=(Button("inc:2026-0001:close", "Sluiten"),))
+    assert len(render_pages(card)) > 1
+    page = render_one(card)
+    assert not check_blocks(page.blocks, surface="message")
+    dumped = json.dumps(page.blocks, ensure_ascii=False)
+    assert all(f"Stap {i} gedaan" in dumped for i in range(20)) and "Sluiten" in dumped
+    assert "…" in dumped
