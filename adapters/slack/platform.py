@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import SlackMessage, render_one, render_pages, stamp_pages
+from adapters.slack.blocks import SlackMessage, render_one, stamp_pages
 from bot.events import UserRef
 from bot.messages import Reply
 from bot.ports import ChannelRef, MessageRef
@@ -54,8 +54,8 @@ class SlackPlatform:
     # -- messages ------------------------------------------------------------------
     async def dm(self, to: UserRef, reply: Reply) -> MessageRef:
         """Posting to a user id opens the app's DM with them; the answer names the ``D…``
-        channel, which later updates need."""
-        return await self.send(to.id, render_pages(reply))
+        channel, which later updates need (by one ``ts``: so one message)."""
+        return await self.send(to.id, [render_one(reply)])
 
     async def post(self, to: ChannelRef, reply: Reply) -> MessageRef:
         """One message (the card and the briefing are updated or read as one)."""
