@@ -168,7 +168,9 @@ async def test_closing_the_form_brings_the_report_button_back(world: SlackWorld)
     assert "2026-0001" in text_of(world.latest(TEACHER))
 
 
-async def test_a_briefing_edit_with_a_name_keeps_the_modal_open_with_the_reason(world: SlackWorld) -> None:
+async def edit_briefing(world: SlackWorld) -> str:
+    """Reported and taken by the vertrouwenspersoon, who opens the briefing editor from
+    the card (preview for them alone, then the modal); returns the incident channel."""
     await reported(world)
     await world.work()
     await world.press(VP, find(world.latest(VP), "Ik pak dit op", world.fake.dm_id(VP)))
@@ -176,9 +178,13 @@ async def test_a_briefing_edit_with_a_name_keeps_the_modal_open_with_the_reason(
     channel = world.fake.channel_by_name("incident-2026-0001")
     assert channel is not None
     response = await world.press(VP, find(world.fake.messages_in(channel.id)[0], "briefing", channel.id))
-    [preview] = world.fake.responses[response]
-    preview = dict(preview, _ephemeral=True, ts="1700000600.000100")
+    preview = dict(world.fake.responses[response][0], _ephemeral=True, ts="1700000600.000100")
     await world.press(VP, find(preview, "Aanpassen", channel.id))
+    return channel.id
+
+
+async def test_a_briefing_edit_with_a_name_keeps_the_modal_open_with_the_reason(world: SlackWorld) -> None:
+    await edit_briefing(world)
     view = world.fake.opened_views[-1].view
     status, body = await world.submit(VP, {"text": "Leerling K. van WhatsApp-groep"}, view=view)
     assert status == 200
@@ -217,22 +223,14 @@ async def test_a_name_taken_by_a_channel_the_bot_is_not_in_gets_a_suffix(tmp_pat
 
 
 async def test_a_mention_typed_into_the_briefing_reaches_the_team_as_text(world: SlackWorld) -> None:
-    await reported(world)
-    await world.work()
-    await world.press(VP, find(world.latest(VP), "Ik pak dit op", world.fake.dm_id(VP)))
-    await world.work()
-    channel = world.fake.channel_by_name("incident-2026-0001")
-    assert channel is not None
-    response = await world.press(VP, find(world.fake.messages_in(channel.id)[0], "briefing", channel.id))
-    preview = dict(world.fake.responses[response][0], _ephemeral=True, ts="1700000700.000100")
-    await world.press(VP, find(preview, "Aanpassen", channel.id))
+    channel = await edit_briefing(world)
     typed = "<!channel> Let op <@UZORG001>: er speelt iets online. Meld signalen bij de vertrouwenspersoon."
     status, body = await world.submit(VP, {"text": typed}, view=world.fake.opened_views[-1].view)
     assert status == 200 and "errors" not in body, body
     previews = [post for posts in world.fake.responses.values() for post in posts if "Versturen" in text_of(post)]
     edited = dict(previews[-1], _ephemeral=True, ts="1700000700.000200")
     assert "Let op" in text_of(edited), "the preview shows the edited text"
-    await world.press(VP, find(edited, "Versturen", channel.id))
+    await world.press(VP, find(edited, "Versturen", channel))
     await world.work()
     [briefing] = world.fake.messages_in("CTEAM0001")
     shown = text_of(briefing)
