@@ -82,12 +82,17 @@ class Core:
         return replies
 
     async def _file_shared(self, event: FileShared) -> list[Reply]:
-        """The warning of safety rule 1: in the user's DM with the bot, or in an incident
-        space (where the fact is also recorded); a file elsewhere is none of our business."""
+        """The warning of safety rule 1, for a file shared with the bot or in an incident
+        space (where the fact is also recorded); a file elsewhere is none of our business.
+        The warning never depends on the record: a failed write is logged, not shown."""
         lang = self.directory.language if self.directory else self.settings.default_lang
-        space_lang = await record_file_shared(session_factory(self.db), channel_id=event.channel_id,
-                                              user=event.user, at=self.clock())
-        if space_lang is None and not event.in_dm:
+        try:
+            space_lang = await record_file_shared(session_factory(self.db), channel_id=event.channel_id,
+                                                  user=event.user, at=self.clock())
+        except Exception:
+            log.exception("could not record a file shared in channel; warning anyway")
+            space_lang = None
+        if space_lang is None and not event.with_bot:
             return []
         if space_lang is not None:
             log.info("file shared in an incident space: recorded, not stored")

@@ -69,12 +69,13 @@ class FileShared:
     """Someone shared a file with the bot or in a channel it is in. Only the fact is
     passed on: adapters never download a file, and the core never sees its name or
     content. ``channel_id`` is the platform channel (an incident space is recognised by
-    it); ``in_dm`` when it was shared in the user's direct conversation with the bot."""
+    it); ``with_bot`` when the file was shared with the bot itself: in the user's direct
+    conversation with it, in a message addressed to it, or in a message they asked it about."""
 
     key: ConversationKey
     user: UserRef
     channel_id: str
-    in_dm: bool = False
+    with_bot: bool = False
 
 
 ConversationEvent = TextMessage | ButtonPressed | FormSubmitted | Command

@@ -237,7 +237,10 @@ def nobody_took_it(lang: str, number: str) -> str:
 def file_warning(lang: str, *, in_space: bool) -> str:
     """Safety rule 1 (DESIGN.md): the bot never looks at files; it warns when one is shared.
     Rests on S-072/S-073 and conflict C-01: a (possibly) sexual image of a minor is not
-    copied, forwarded or kept "as evidence"; only where it is, when and who has it is noted.
+    copied, screenshotted, forwarded (not even to the leadership), printed, put on USB or
+    kept "as evidence"; only platform, account or link, time, who has it and how it was
+    found are noted, and the police decide how evidence is secured. Removing the copy that
+    was just shared in the chat stops it spreading further; the original is not touched.
     """
     where_nl = "in deze incidentruimte" if in_space else "hier"
     where_en = "in this incident space" if in_space else "here"
@@ -246,14 +249,18 @@ def file_warning(lang: str, *, in_space: bool) -> str:
         f"**Deel geen afbeeldingen of bestanden {where_nl}.** Protocolwijzer opent en bewaart ze niet"
         + (" en noteert alleen dat er een bestand is gedeeld." if in_space else ".")
         + "\n\nGaat het om een (mogelijk) naakt- of seksueel beeld van een minderjarige, ook bewerkt? "
-        "Bezit en verspreiding zijn strafbaar, ook 'als bewijs'. Verwijder het bestand uit dit gesprek, "
-        "stuur het niet door en maak geen kopie of screenshot. Noteer alleen het platform, het account of de "
-        "link, het tijdstip en wie het heeft; de politie bepaalt hoe bewijs wordt veiliggesteld.\n\n"
+        "Bezit en verspreiding zijn strafbaar, ook 'als bewijs'. Verwijder het bestand uit dit gesprek. "
+        "Stuur het niet door, ook niet naar de coördinator of de directie, en "
+        "maak geen kopie, screenshot, print of usb-kopie. Noteer alleen het platform, het account of de link, "
+        "het tijdstip, wie het heeft en hoe het ontdekt is; de politie bepaalt hoe bewijs wordt veiliggesteld."
+        "\n\n"
         "Beschrijf in woorden wat er speelt, zonder namen.",
         f"**Do not share images or files {where_en}.** Protocolwijzer does not open or keep them"
         + (" and only records that a file was shared." if in_space else ".")
         + "\n\nIs it a (possibly) nude or sexual image of a minor, even an edited one? Possessing and "
-        "spreading it is a crime, also 'as evidence'. Delete the file from this conversation, do not forward "
-        "it and make no copy or screenshot. Note only the platform, the account or link, the time and who has "
-        "it; the police decide how evidence is secured.\n\nDescribe in words what is going on, without names.",
+        "spreading it is a crime, also 'as evidence'. Delete the file from this conversation. "
+        "Do not forward it, not even to the coordinator or the school leadership, and make no "
+        "copy, screenshot, print or USB copy. Note only the platform, the account or link, the time, who has it "
+        "and how it was found; the police decide how evidence is secured."
+        "\n\nDescribe in words what is going on, without names.",
     )

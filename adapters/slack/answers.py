@@ -16,11 +16,12 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import texts
-from adapters.slack.blocks import ACTION_PAYLOAD, ACTION_RESUME, button, render_modal, render_pages
+from adapters.slack.blocks import ACTION_PAYLOAD, ACTION_RESUME, SlackMessage, button, render_modal, render_pages
 from adapters.slack.platform import SlackPlatform, error_of
 from bot.messages import Button, ButtonStyle, Form, Reply
 
@@ -87,8 +88,9 @@ class Answers:
                                              thread_ts=origin.thread_ts)
                 else:
                     await self.whisper(origin, reply)
-            except SlackApiError as exc:  # one reply failing must not drop the others
-                log.warning("a reply could not be shown in Slack (%s)", error_of(exc))
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:  # one failing must not drop the others
+                error = error_of(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+                log.warning("a reply could not be shown in Slack (%s)", error)
 
     async def open_form(self, origin: Origin, reply: Reply) -> dict[str, Any] | None:
         assert reply.form is not None
@@ -121,7 +123,7 @@ class Answers:
         message in the channel."""
         page = render_pages(reply, owner=origin.user)[0]
         if origin.response_url:
-            await self._respond(origin.response_url, page.text, page.blocks, replace_original=False)
+            await self._respond(origin, page, replace_original=False)
         elif origin.in_dm:
             await self.client.chat_postMessage(channel=origin.channel or origin.user, text=page.text,
                                                blocks=page.blocks)
@@ -136,13 +138,24 @@ class Answers:
         """The pressed message (and the pages of the same reply above it) becomes the reply."""
         pages = render_pages(replace(reply, replace=False), owner=origin.user if origin.in_dm else "")
         if origin.ephemeral and origin.response_url:
-            await self._respond(origin.response_url, pages[0].text, pages[0].blocks, replace_original=True)
+            await self._respond(origin, pages[0], replace_original=True)
             return
         await self.platform.replace(origin.channel, [*origin.pages, origin.message_ts], pages)
 
-    async def _respond(self, url: str, text: str, blocks: list[dict[str, Any]], *, replace_original: bool) -> None:
-        webhook = AsyncWebhookClient(url, timeout=10)
-        response = await webhook.send(text=text, blocks=blocks, replace_original=replace_original,
-                                      response_type="ephemeral")
-        if response.status_code != 200:
-            log.warning("a response_url answered %s", response.status_code)
+    async def _respond(self, origin: Origin, page: SlackMessage, *, replace_original: bool) -> None:
+        """Through the press's ``response_url`` (5 uses in 30 minutes); when Slack no longer
+        takes it, an ephemeral message in the same channel instead."""
+        webhook = AsyncWebhookClient(origin.response_url, timeout=10)
+        try:
+            response = await webhook.send(text=page.text, blocks=page.blocks, replace_original=replace_original,
+                                          response_type="ephemeral")
+            if response.status_code == 200:
+                return
+            log.warning("a response_url answered %s; posting ephemerally instead", response.status_code)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("a response_url failed (%s); posting ephemerally instead", type(exc).__name__)
+        if origin.channel and not origin.in_dm:
+            await self.client.chat_postEphemeral(channel=origin.channel, user=origin.user, text=page.text,
+                                                 blocks=page.blocks)
+        else:
+            await self.client.chat_postMessage(channel=origin.user, text=page.text, blocks=page.blocks)

@@ -274,10 +274,19 @@ def _cancel(lang: str) -> str:
 def _input(field: FormField) -> Block:
     element: Block
     if field.options:
+        # An option without a value ("Kies…") is the prompt, not a choice: Slack shows it as
+        # the placeholder and, for a required field, insists on a real choice.
+        prompt = next((o.label for o in field.options if not o.value), "")
         options = [{"text": plain_text(o.label, MAX_OPTION_TEXT), "value": o.value[:MAX_OPTION_VALUE]}
-                   for o in field.options[:MAX_OPTIONS]]
-        initial = next((o for o in options if o["value"] == field.value), options[0])
-        element = {"type": "static_select", "action_id": FIELD_ACTION, "options": options, "initial_option": initial}
+                   for o in field.options[:MAX_OPTIONS] if o.value]
+        element = {"type": "static_select", "action_id": FIELD_ACTION, "options": options}
+        initial = next((o for o in options if o["value"] == field.value), None)
+        if initial is None and not prompt and options:
+            initial = options[0]
+        if initial is not None:
+            element["initial_option"] = initial
+        if prompt:
+            element["placeholder"] = plain_text(prompt, MAX_OPTION_TEXT)
     else:
         element = {"type": "plain_text_input", "action_id": FIELD_ACTION, "multiline": field.multiline,
                    "max_length": max(1, min(field.max_length, 3000))}

@@ -34,6 +34,7 @@ from adapters.slack.blocks import (
     ACTION_OPEN,
     ACTION_PAYLOAD,
     ACTION_RESUME,
+    FIELD_PREFIX,
     FORM_CALLBACK,
     button,
     first_field_block,
@@ -45,7 +46,7 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.dedupe import SeenEvents
 from adapters.slack.home import render_home
-from adapters.slack.mrkdwn import plain, to_mrkdwn, without_mention
+from adapters.slack.mrkdwn import plain, to_mrkdwn, to_plain, without_mention
 from adapters.slack.platform import PLATFORM, SlackPlatform
 from bot.app import Core
 from bot.conversation.views import Locale
@@ -139,8 +140,10 @@ class SlackListeners:
             return
         user, channel = user_ref(str(event["user"])), str(event.get("channel", ""))
         in_dm = event.get("channel_type") == "im"
+        if in_dm:
+            self.platform.dm_channels[user.id] = channel
         if subtype == "file_share" or event.get("files"):
-            shared = FileShared(conversation_key(user.id), user, channel, in_dm=in_dm)
+            shared = FileShared(conversation_key(user.id), user, channel, with_bot=in_dm)
             thread = "" if in_dm else str(event.get("thread_ts") or event.get("ts") or "")
             # The warning is for everyone in an incident channel: each may now hold a copy.
             for reply in await self.core.handle(shared):
@@ -159,6 +162,10 @@ class SlackListeners:
         thread = str(event.get("thread_ts") or event.get("ts") or "")
         text = plain(without_mention(str(event.get("text") or ""), str(context.bot_user_id or "")))[:MAX_TEXT]
         lang = self.core.router.detect_language(text) or self.lang if text.strip() else self.lang
+        if event.get("files"):  # shared with the bot: warned, for the sharer, where they shared it
+            shared = FileShared(conversation_key(user.id), user, channel, with_bot=True)
+            for reply in await self.core.handle(shared):
+                await self.answers.whisper(Origin(user.id, channel, thread_ts=thread), reply)
         if text.strip() and self.core.router.rank(text):
             await self._answer(TextMessage(conversation_key(user.id), user, text), Origin(user.id))
             await self.platform.client.chat_postEphemeral(channel=channel, user=user.id, thread_ts=thread,
@@ -173,7 +180,7 @@ class SlackListeners:
         blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": to_mrkdwn(intro)}}]
         if elements:
             blocks.append({"type": "actions", "block_id": "protocols", "elements": elements})
-        return {"text": plain(intro).replace("**", ""), "blocks": blocks}
+        return {"text": to_plain(intro), "blocks": blocks}
 
     def _protocols(self, lang: str) -> list[tuple[str, str]]:
         jurisdiction = self.core.directory.jurisdiction if self.core.directory else None
@@ -184,14 +191,14 @@ class SlackListeners:
     async def on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         user, channel = user_ref(str(body.get("user_id", ""))), str(body.get("channel_id", ""))
         text = plain(str(body.get("text") or ""))[:MAX_TEXT].strip()
-        in_dm = channel.startswith("D")
-        if in_dm:
+        # Typed in the DM with the bot, the answer appears right there; typed anywhere else
+        # (a channel, a DM between two people) it goes to that DM, and the ack says so.
+        if channel and self.platform.dm_channels.get(user.id) == channel:
             await ack()
         else:
-            await ack(text=plain(texts.continue_in_dm(self.lang)))
+            await ack(text=to_plain(texts.continue_in_dm(self.lang)))
         command = Command(conversation_key(user.id), user, "start" if text else "menu", text)
-        origin = Origin(user.id, channel if in_dm else "", trigger_id=str(body.get("trigger_id", "")))
-        await self._answer(command, origin)
+        await self._answer(command, Origin(user.id, trigger_id=str(body.get("trigger_id", ""))))
 
     async def on_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -199,6 +206,10 @@ class SlackListeners:
         message = body.get("message") or {}
         text = plain(str(message.get("text") or ""))[:MAX_TEXT].strip()  # never its files
         origin = Origin(user.id, trigger_id=str(body.get("trigger_id", "")))
+        if message.get("files"):  # they asked the bot about a file: warned in their DM
+            channel = str((body.get("channel") or {}).get("id") or "")
+            for reply in await self.core.handle(FileShared(conversation_key(user.id), user, channel, with_bot=True)):
+                await self.platform.send(user.id, render_pages(reply))
         if not text:
             notice = texts.shortcut_no_text(self.lang)
             await self.platform.client.chat_postMessage(channel=user.id, text=notice, blocks=[
@@ -259,12 +270,17 @@ class SlackListeners:
             await ack()
             self._later(work, origin)
             return
+        except Exception:  # never leave Slack without an answer: it would show its own error
+            log.exception("a Slack form submission failed")
+            await ack()
+            return
         form = next((r for r in replies if r.form is not None), None)
         if form is not None and form.form is not None:
             new = render_modal(form.form, metadata=origin.metadata(form.form), lang=form.lang)
             await ack(response_action="update", view=new)
         elif replies and all(r.ephemeral for r in replies) and first_field_block(view):
-            await ack(response_action="errors", errors={first_field_block(view): plain(replies[0].text)[:300]})
+            remark = replies[0]
+            await ack(response_action="errors", errors={_error_block(view, remark): to_plain(remark.text)[:300]})
             return
         else:
             await ack()
@@ -285,7 +301,10 @@ class SlackListeners:
     # -- helpers -----------------------------------------------------------------------
     def _later(self, work: asyncio.Future[list[Reply]], origin: Origin) -> None:
         async def deliver() -> None:
-            await self.answers.deliver(origin, _after_form(await work))
+            try:
+                await self.answers.deliver(origin, _after_form(await work))
+            except Exception:
+                log.exception("the answer to a slow Slack form submission could not be delivered")
 
         task = asyncio.ensure_future(deliver())
         self._tasks.add(task)
@@ -300,6 +319,13 @@ def _origin(body: dict[str, Any], user_id: str, *, pressed: str, block_id: str =
                   bool(container.get("is_ephemeral")), str(body.get("response_url") or ""),
                   str(message.get("thread_ts") or container.get("thread_ts") or ""),
                   str(body.get("trigger_id") or ""), pressed[:2000], tuple(pages_of(block_id))[:10])
+
+
+def _error_block(view: dict[str, Any], remark: Reply) -> str:
+    """The input a remark is about (the core names the field), else the first input."""
+    field = remark.meta.get("field", "")
+    blocks = {b.get("block_id", "") for b in view.get("blocks", []) if b.get("type") == "input"}
+    return f"{FIELD_PREFIX}{field}" if f"{FIELD_PREFIX}{field}" in blocks else first_field_block(view)
 
 
 def _after_form(replies: list[Reply]) -> list[Reply]:

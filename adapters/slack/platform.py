@@ -38,6 +38,7 @@ FRESH_CHANNEL_PAUSES = (0.2, 0.5, 1.0, 2.0)
 NOT_READY = frozenset({"channel_not_found", "not_in_channel"})
 #: Alternative names tried when a name is taken by a channel the bot is not in.
 MAX_NAME_SUFFIX = 5
+MAX_LIST_PAGES = 50
 
 
 def error_of(exc: SlackApiError) -> str:
@@ -50,6 +51,9 @@ class SlackPlatform:
     def __init__(self, client: AsyncWebClient, *, pauses: Sequence[float] = FRESH_CHANNEL_PAUSES) -> None:
         self.client = client
         self._pauses = tuple(pauses)
+        self._bot_user_id = ""
+        self.dm_channels: dict[str, str] = {}
+        """user id → the ``D…`` id of their DM with the bot, as Slack answered posts."""
 
     # -- messages ------------------------------------------------------------------
     async def dm(self, to: UserRef, reply: Reply) -> MessageRef:
@@ -74,6 +78,8 @@ class SlackPlatform:
                 args["thread_ts"] = thread_ts
             response = await self.client.chat_postMessage(**args)
             ref = MessageRef(PLATFORM, str(response["channel"]), str(response["ts"]))
+            if channel.startswith(("U", "W")):
+                self.dm_channels[channel] = ref.channel_id
             posted.append(ref.id)
             first = first or ref
             channel = ref.channel_id  # a user id opened the DM: the rest goes to its D… id
@@ -109,10 +115,10 @@ class SlackPlatform:
             except SlackApiError as exc:
                 if error_of(exc) != "name_taken":
                     raise
-                channel_id = await self._find_private(candidate)  # ours, from an earlier attempt?
+                channel_id = await self._find_own(candidate)  # ours, from an attempt that crashed?
                 if channel_id:
                     break
-                log.warning("channel name %s is taken by a channel the bot is not in", candidate)
+                log.warning("channel name %s is taken by a channel the bot did not create", candidate)
                 continue
             channel_id = str(response["channel"]["id"])
             log.info("created private channel %s", candidate)
@@ -131,7 +137,10 @@ class SlackPlatform:
 
     async def _invite_chunk(self, channel: str, users: list[str]) -> None:
         try:
-            await self._when_ready(lambda: self.client.conversations_invite(channel=channel, users=",".join(users)))
+            # ``force``: a user Slack does not know (a mistyped or deactivated id in
+            # school.yaml) is skipped instead of failing the whole invite.
+            await self._when_ready(lambda: self.client.conversations_invite(channel=channel, users=",".join(users),
+                                                                            force=True))
         except SlackApiError as exc:
             error = error_of(exc)
             if error in ("already_in_channel", "cant_invite_self"):
@@ -141,19 +150,28 @@ class SlackPlatform:
                 return
             raise
 
-    async def _find_private(self, name: str) -> str:
-        """The id of the bot's private channel called ``name`` ("" when there is none)."""
+    async def _find_own(self, name: str) -> str:
+        """The id of the private channel called ``name`` that the bot itself created ("" when
+        there is none). A channel someone else created under the next incident's name, even
+        with the bot invited, is never used: the report would be posted where they read it."""
+        bot_user = await self.bot_user_id()
         cursor = ""
-        while True:
+        for _page in range(MAX_LIST_PAGES):
             response = await self.client.conversations_list(types="private_channel", exclude_archived=True,
                                                             limit=200, cursor=cursor or None)
             channels: list[dict[str, Any]] = response.get("channels", [])
             for channel in channels:
-                if channel.get("name") == name:
+                if channel.get("name") == name and channel.get("creator") == bot_user:
                     return str(channel["id"])
             cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
             if not cursor:
-                return ""
+                break
+        return ""
+
+    async def bot_user_id(self) -> str:
+        if not self._bot_user_id:
+            self._bot_user_id = str((await self.client.auth_test()).get("user_id") or "")
+        return self._bot_user_id
 
     async def _when_ready(self, call: Callable[[], Awaitable[T]]) -> T:
         for pause in (*self._pauses, None):

@@ -82,6 +82,3 @@ def home_urgent(lang: str) -> str:
 def home_space(lang: str) -> str:
     return _pick(lang, "Incidentkanaal", "Incident channel")
 
-
-def more_follows(lang: str) -> str:
-    return _pick(lang, "(vervolg hieronder)", "(continued below)")

@@ -187,7 +187,7 @@ class Engine:
             form = report_form.parse(event.values).validated(
                 self.directory, asked=report_form.asks_colleague_role(playbook, answers))
         except InvalidInput as exc:
-            return _remark(state, exc.message)
+            return _remark(state, exc.message, field=exc.field)
         new = state.evolve(view=View.STEPS, version=state.version + 1)
         return Decision(new, (), (OpenIncident(state.playbook, answers, form, state.lang),))
 
@@ -232,6 +232,8 @@ def _replacing(reply: Reply, replace: bool) -> Reply:
     return reply if reply.replace == replace else _dc_replace(reply, replace=replace)
 
 
-def _remark(state: ConversationState, text: str) -> Decision:
-    """A short explanation that changes nothing (stale, forged or unknown buttons)."""
-    return Decision(state, (Reply(text, (Section(text),), ephemeral=True, lang=state.lang),))
+def _remark(state: ConversationState, text: str, *, field: str = "") -> Decision:
+    """A short explanation that changes nothing (stale, forged or unknown buttons, or a
+    form answer to correct: ``field`` names it, so a dialog can show it next to the field)."""
+    meta = {"field": field} if field else {}
+    return Decision(state, (Reply(text, (Section(text),), ephemeral=True, lang=state.lang, meta=meta),))

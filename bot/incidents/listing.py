@@ -1,7 +1,8 @@
 """The open incidents a person may see: for a home screen (Slack's App Home tab).
 
-The same rule as every button on an incident (:func:`bot.incidents.actions.may_act`):
-the owner and the holders of the incident's access roles, never a suspected colleague.
+The rule of the incident card's buttons (:func:`bot.incidents.actions.may_act`): the
+owner and the holders of the incident's access roles (the space's roles and the escalation
+chain, which may take it over), never a suspected colleague.
 Only the number, the protocol's title, the status and the owner are listed: no report
 text, so a home screen shown on a shared screen reveals nothing about a pupil.
 """
@@ -46,7 +47,7 @@ async def open_incidents_for(sessions: async_sessionmaker[AsyncSession], library
             .order_by(IncidentRow.created_at.desc(), IncidentRow.id.desc()))).scalars().all()
     listed = []
     for incident in rows:
-        if not may_act(incident, directory, user, roles=list({*incident.access_roles, *incident.chain_roles})):
+        if not may_act(incident, directory, user, roles=incident.access_roles):
             continue
         lang = incident.lang
         playbook = library.get(incident.playbook)

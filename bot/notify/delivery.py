@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
@@ -28,6 +29,7 @@ from bot.directory import SchoolDirectory
 from bot.events import UserRef
 from bot.incidents import card, journal
 from bot.incidents import texts as incident_texts
+from bot.incidents.models import IncidentRow
 from bot.messages import Button, ButtonStyle, Reply, Section, Tone
 from bot.notify import escalation
 from bot.notify.outbox import OutboxMessage, sent_refs
@@ -115,24 +117,35 @@ class Delivery:
         people = [UserRef(platform.name, m) for m in members if m not in excluded]
         if incident.owner_id and incident.owner_id not in members:
             people.append(UserRef(platform.name, incident.owner_id))
-        # Open the space first, then invite and post the card side by side: each is a
-        # round trip to the platform and neither needs the other.
-        space = await platform.open_space(name=f"incident-{number.lower()}", members=[])
+        # The space's id is stored as soon as it exists, before anything is posted in it: a
+        # retry uses that id and never looks a name up again (a name can be taken by others).
+        if incident.space_id:
+            space = ChannelRef(platform.name, incident.space_id)
+        else:
+            space = await platform.open_space(name=f"incident-{number.lower()}", members=[])
+            await self._store(incident.id, space_id=space.id)
         if incident.card_id:
             await platform.invite(space, people)  # a repeated delivery: the card is already there
             return None
+        # Invite and post the card side by side: each is a round trip and neither needs the other.
         shown = card.render(snapshot, self._library, self._directory)
-        _invited, posted = await asyncio.gather(platform.invite(space, people), platform.post(space, shown))
-        async with self._sessions() as session, session.begin():
-            row = await session.get(type(incident), incident.id)
-            assert row is not None
-            row.space_id, row.card_id = space.id, posted.id
+        invited, posted = await asyncio.gather(platform.invite(space, people), platform.post(space, shown),
+                                               return_exceptions=True)
+        if isinstance(posted, BaseException):
+            raise posted
+        await self._store(incident.id, card_id=posted.id)
+        if isinstance(invited, BaseException):
+            raise invited  # retried later: with the card stored, only the invite is repeated
         # Whatever changed while the card was being posted is shown now.
         async with self._sessions() as session:
             current = card.render(await card.load(session, number), self._library, self._directory)
         if current != shown:
             await platform.update(MessageRef(platform.name, space.id, posted.id), current)
         return posted
+
+    async def _store(self, incident_id: int, **values: str) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(update(IncidentRow).where(IncidentRow.id == incident_id).values(**values))
 
     async def _update_card(self, platform: ChatPlatform, number: str) -> None:
         async with self._sessions() as session:

@@ -83,11 +83,17 @@ async def enqueue(session: AsyncSession, *, key: str, kind: str, target: dict[st
 Deliver = Callable[[OutboxMessage], Awaitable[MessageRef | None]]
 
 
+AFTER = "after"
+
+
 def lane(message: OutboxMessage) -> str:
     """Messages in one lane are delivered in order; lanes run side by side. A direct
-    message stands alone; everything about one incident's space shares that incident's lane."""
+    message stands alone; everything about one incident's space shares that incident's
+    lane; updates of earlier DMs come after every other lane (:data:`AFTER`)."""
     if message.kind == "dm":
         return f"dm:{message.id}"
+    if message.kind == "taken":
+        return AFTER
     return f"space:{message.payload.get('number', message.id)}"
 
 
@@ -122,8 +128,17 @@ class OutboxWorker:
         lanes: dict[str, list[OutboxMessage]] = {}
         for message in await self._claim():
             lanes.setdefault(lane(message), []).append(message)
-        counts = await asyncio.gather(*(self._deliver_in_order(messages) for messages in lanes.values()))
-        return sum(counts)
+        after = lanes.pop(AFTER, [])
+        results = await asyncio.gather(*(self._deliver_in_order(messages) for messages in lanes.values()),
+                                       return_exceptions=True)
+        # Updates of DMs ("taken by …") go last, when the DMs of this round have landed.
+        results.append(await self._deliver_in_order(after))
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, Exception):
+                raise result  # cancelled (a shutdown): the leases expire and another round retries
+            if isinstance(result, Exception):  # a lane's bookkeeping failed: its lease expires, it is retried
+                log.error("an outbox lane failed (%s)", type(result).__name__)
+        return sum(r for r in results if isinstance(r, int))
 
     async def _deliver_in_order(self, messages: list[OutboxMessage]) -> int:
         delivered = 0

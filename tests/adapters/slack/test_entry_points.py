@@ -45,7 +45,16 @@ async def test_the_slash_command_answers_in_the_dm(world: SlackWorld) -> None:
     status, body = await world.post(p.form_body(form), p.FORM)
     assert status == 200 and "privégesprek" in body
     assert "edreig" in text_of(world.latest(TEACHER))
-    # Without a question: the protocols to choose from.
+    # Typed in a DM between two people: the answer still goes to the DM with the bot.
+    form = p.slash_command(TEACHER, "wat doe ik bij een nepaccount", trigger_id="t",
+                           response_url=world.fake.response_url("cmd3"), channel="DQQOTHER9",
+                           channel_name="directmessage")
+    status, body = await world.post(p.form_body(form), p.FORM)
+    assert status == 200 and "privégesprek" in body
+    assert "ccount" in text_of(world.latest(TEACHER))
+    assert not [c for c in world.fake.calls if c.args.get("channel") == "DQQOTHER9"]
+    # In the DM with the bot, without a question: the protocols to choose from, right there.
+    await world.dm(VP, "hallo")
     form = p.slash_command(VP, "", trigger_id="t", response_url=world.fake.response_url("cmd2"),
                            channel=world.fake.dm_id(VP), channel_name="directmessage")
     status, body = await world.post(p.form_body(form), p.FORM)
@@ -95,6 +104,24 @@ async def test_the_home_tab_lists_protocols_and_a_coordinators_open_incidents(wo
     assert "WhatsApp-groep" not in home and "K." not in home, "no report text on a home screen"
     await world.event(p.app_home_opened(TEACHER))
     assert "2026-0001" not in str(world.fake.home[TEACHER])
+
+
+async def test_a_file_in_a_mention_or_asked_about_gets_the_warning(world: SlackWorld) -> None:
+    general(world)
+    files = [p.file_object("F3", "IMG_0002.jpg", "image/jpeg", user=TEACHER)]
+    mention = p.app_mention(TEACHER, "<@UBOT> wat moet ik hiermee?", GENERAL, ts="1700000800.000100")
+    mention["files"] = files
+    await world.event(mention)
+    [warning] = [e for e in world.fake.ephemerals if e["channel"] == GENERAL and "Deel geen" in e["text"]]
+    assert warning["user"] == TEACHER and warning["thread_ts"] == "1700000800.000100"
+    payload = p.message_shortcut(VP, callback_id="ask_protocolwijzer", message_text="kijk wat er rondgaat in 3B",
+                                 channel=GENERAL, message_ts="1700000800.000200", trigger_id="t",
+                                 response_url=world.fake.response_url("sc3"), files=files)
+    await world.post(p.interactive_body(payload), p.FORM)
+    shown = [text_of(m) for m in world.fake.messages_in(VP)]
+    assert any("Deel geen" in t for t in shown), "warned in the DM"
+    assert len(shown) >= 2, "and the text is still answered"
+    assert not [c for c in world.fake.calls if c.method.startswith("files.")]
 
 
 async def test_a_file_in_the_dm_gets_the_warning_and_is_never_fetched(world: SlackWorld) -> None:
