@@ -105,3 +105,28 @@ async def test_two_rounds_of_one_worker_at_once_deliver_each_message_once(db: As
     worker = OutboxWorker(session_factory(db), platform, clock=clock, batch=3)
     await asyncio.gather(worker.run_once(), worker.run_once(), worker.run_once())
     assert sorted(platform.delivered) == sorted(set(platform.delivered))
+
+
+async def test_lanes_run_side_by_side_keep_their_order_and_updates_of_dms_go_last(db: AsyncEngine) -> None:
+    """One incident's space messages in order; DMs beside them; a "taken" update after
+    the DMs of the same round; one failing lane does not hold up the others."""
+    clock = Clock(datetime(2026, 11, 21, 9, 0, tzinfo=UTC))
+    async with session_factory(db)() as session, session.begin():
+        for key, kind in (("n1:space", "space"), ("n1:card", "card"), ("n1:taken", "taken"), ("n1:dm:a", "dm"),
+                          ("n1:dm:b", "dm"), ("n2:space", "space")):
+            await enqueue(session, key=key, kind=kind, target={"platform": "web", "id": "u"},
+                          payload={"number": key.split(":")[0]}, due_at=clock())
+    events: list[str] = []
+
+    async def deliver(message: OutboxMessage) -> None:
+        events.append(f"start {message.key}")
+        if message.key == "n2:space":
+            raise ConnectionError("this incident's platform call fails")
+        await asyncio.sleep(0.05 if message.kind == "space" else 0.01)
+        events.append(f"end {message.key}")
+
+    assert await OutboxWorker(session_factory(db), deliver, clock=clock).run_once() == 5
+    assert events.index("end n1:space") < events.index("start n1:card"), "in order within a lane"
+    assert events.index("start n1:dm:a") < events.index("end n1:space"), "DMs do not wait for the space"
+    assert events.index("start n1:taken") > max(events.index("end n1:dm:a"), events.index("end n1:dm:b"))
+    assert (await status_counts(session_factory(db)))["pending"] == 1, "the failed one waits for a retry"
