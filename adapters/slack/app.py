@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -102,6 +103,12 @@ async def start_slack(service: SlackService, host: str, port: int) -> web.AppRun
 async def _running(web_app: web.Application) -> AsyncIterator[None]:
     service = web_app[SERVICE_KEY]
     await create_tables(service.core.db)
+    # One HTTP session for every Web API call (Bolt's per-request clients share it too):
+    # against slack.com a session per call would mean a TLS handshake per call.
+    client = service.platform.client
+    own_session = client.session is None
+    if own_session:
+        client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
     workers = service.core.make_workers(interval=WORKER_INTERVAL)
     tasks = [asyncio.create_task(workers.run())] if workers and service.run_workers else []
     if service.socket is not None:
@@ -116,6 +123,9 @@ async def _running(web_app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    if own_session and client.session is not None:
+        await client.session.close()
+        client.session = None
 
 
 async def _events(request: web.Request) -> web.Response:
