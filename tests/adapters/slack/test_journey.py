@@ -23,9 +23,10 @@ ANSWERS = {"distress": "Nee", "minor": "Ja", "staff": "Nee", "extortion": "Nee"}
 REPORT = {"what": "Foto van leerling K. gaat rond <@UDIR0001>", "where": "WhatsApp-groep", "since": "gisteren"}
 
 
-async def answer_triage(world: SlackWorld, user: str) -> dict:
-    """Press the answer buttons in the DM until the steps show; every press replaces the
-    same message (chat.update), so the DM stays one message long."""
+async def answer_triage(world: SlackWorld, user: str, by_id: dict[str, str] | None = None) -> dict:
+    """Press the answer buttons in the DM until the steps show (by label from ``ANSWERS``,
+    or by option id from ``by_id``; else the first); every press replaces the same message
+    (chat.update), so the DM stays one message long."""
     message = world.latest(user)
     dm = world.fake.dm_id(user)
     for _ in range(10):
@@ -34,7 +35,11 @@ async def answer_triage(world: SlackWorld, user: str) -> dict:
         if not answers:
             return message
         question = answers[0]["value"].split(":ans:")[1].split("=")[0]
-        label = next((lab for key, lab in ANSWERS.items() if key == question), answers[0]["text"]["text"])
+        if by_id is not None:
+            chosen = next((e for e in answers if e["value"].endswith(f"={by_id.get(question)}")), answers[0])
+            label = chosen["text"]["text"]
+        else:
+            label = ANSWERS.get(question, answers[0]["text"]["text"])
         first = world.fake.messages_in(dm)[0]["ts"]
         await world.press(user, find(message, label, dm))
         shown = world.fake.messages_in(dm)

@@ -4,33 +4,17 @@ incident's name never receives a report."""
 
 from __future__ import annotations
 
-from tests.adapters.slack.test_journey import REPORT
-from tests.adapters.slack.world import BOARD, DIRECTIE, TEACHER, VP, Found, SlackWorld, find, text_of
+from tests.adapters.slack.test_journey import REPORT, answer_triage
+from tests.adapters.slack.world import BOARD, DIRECTIE, TEACHER, VP, SlackWorld, find, text_of
 from tests.fakes import slack_payloads as p
 
 STAFF = "een collega stuurt een leerling van 15 flirterige berichten via Instagram"
 STAFF_ANSWERS = {"sexual": "yes", "ongoing": "yes", "age": "under-18", "role": "colleague"}
 
 
-async def triage_by_ids(world: SlackWorld, user: str, answers: dict[str, str]) -> dict:
-    """Answer by option id (the button values end in ``=<option>``)."""
-    message = world.latest(user)
-    for _ in range(10):
-        options = [e for b in message.get("blocks", []) if b["type"] == "actions" for e in b["elements"]
-                   if ":ans:" in e.get("value", "")]
-        if not options:
-            return message
-        question = options[0]["value"].split(":ans:")[1].split("=")[0]
-        chosen = next((e for e in options if e["value"].endswith(f"={answers.get(question)}")), options[0])
-        block = next(b["block_id"] for b in message["blocks"] if b["type"] == "actions" and chosen in b["elements"])
-        await world.press(user, Found(message, world.fake.dm_id(user), block, chosen))
-        message = world.latest(user)
-    raise AssertionError("the triage did not end")
-
-
 async def test_a_suspected_leader_hears_nothing_on_slack(world: SlackWorld) -> None:
     await world.dm(TEACHER, STAFF)
-    steps = await triage_by_ids(world, TEACHER, STAFF_ANSWERS)
+    steps = await answer_triage(world, TEACHER, STAFF_ANSWERS)
     await world.press(TEACHER, find(steps, "Meld bij coördinator", world.fake.dm_id(TEACHER)))
     view = world.fake.opened_views[-1].view
     select = next(b for b in view["blocks"] if b.get("block_id") == "f.colleague_role")["element"]
@@ -52,7 +36,7 @@ async def test_a_channel_made_by_someone_else_under_the_incidents_name_gets_no_r
     # Someone guesses the next number, makes the channel and invites the bot.
     world.fake.add_channel("CSQUAT001", "incident-2026-0001", is_private=True, members={DIRECTIE})
     await world.dm(TEACHER, "er gaat een naaktfoto rond van een leerling")
-    steps = await triage_by_ids(world, TEACHER, {"distress": "no", "minor": "yes", "staff": "no",
+    steps = await answer_triage(world, TEACHER, {"distress": "no", "minor": "yes", "staff": "no",
                                                  "extortion": "no"})
     await world.press(TEACHER, find(steps, "Meld bij coördinator", world.fake.dm_id(TEACHER)))
     await world.submit(TEACHER, REPORT)
@@ -68,7 +52,7 @@ async def test_a_coordinator_slack_does_not_know_does_not_break_the_space(world:
     posted once, and the space works."""
     world.fake.users.pop(VP)
     await world.dm(TEACHER, "er gaat een naaktfoto rond van een leerling")
-    steps = await triage_by_ids(world, TEACHER, {"distress": "no", "minor": "yes", "staff": "no",
+    steps = await answer_triage(world, TEACHER, {"distress": "no", "minor": "yes", "staff": "no",
                                                  "extortion": "no"})
     await world.press(TEACHER, find(steps, "Meld bij coördinator", world.fake.dm_id(TEACHER)))
     await world.submit(TEACHER, REPORT)
