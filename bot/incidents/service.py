@@ -1,4 +1,7 @@
-"""Open and run incidents: keyword-only functions over the database, no platform I/O.
+"""Open incidents: a number, the checklist and the first chronology entry, no platform I/O.
+
+What happens to an incident afterwards (taking it, ticking steps, closing) goes through
+:mod:`bot.incidents.actions`, the one path that also checks who acts and updates the card.
 
 The conversation engine (and, later, the escalation worker) orchestrates; this module
 only records. Numbers are handed out with one atomic upsert per year, so two replicas
@@ -17,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.errors import UserFacingError
 from bot.events import UserRef
+from bot.incidents import journal
 from bot.incidents.form import ReportForm
 from bot.incidents.models import ChecklistRow, ChronologyRow, IncidentCounter, IncidentRow
 from bot.playbooks import paths
@@ -44,18 +48,6 @@ class IncidentRead:
     owner: str | None
     created_at: datetime
     checklist: tuple[ChecklistEntry, ...]
-
-
-@dataclass(frozen=True)
-class ChronologyEntry:
-    at: datetime
-    actor: str
-    kind: str
-    detail: str
-
-
-def _who(user: UserRef) -> str:
-    return f"{user.platform}:{user.id}"
 
 
 class IncidentService:
@@ -101,7 +93,7 @@ class IncidentService:
         for position, step in enumerate(paths.applicable_steps(playbook, answers)):
             session.add(ChecklistRow(incident_id=row.id, position=position, step_id=step.id,
                                      roles=list(step.actor)))
-        session.add(ChronologyRow(incident_id=row.id, at=now, actor=_who(reporter), kind="opened",
+        session.add(ChronologyRow(incident_id=row.id, at=now, actor=journal.actor_id(reporter), kind="opened",
                                   detail=playbook_id))
         return row
 
@@ -118,34 +110,6 @@ class IncidentService:
                 f"{row.reporter_platform}:{row.reporter_id}", row.owner_id, row.created_at,
                 tuple(ChecklistEntry(i.step_id, tuple(i.roles), i.done, i.done_by) for i in items),
             )
-
-    async def tick(self, *, number: str, step_id: str, by: UserRef, done: bool = True) -> IncidentRead:
-        """Mark a checklist item done (or not). Ticking twice changes nothing the second time."""
-        now = self._clock()
-        async with self._sessions() as session, session.begin():
-            row = (await session.execute(select(IncidentRow).where(IncidentRow.number == number))).scalar_one_or_none()
-            if row is None:
-                raise UserFacingError(f"unknown incident {number}")
-            item = (await session.execute(
-                select(ChecklistRow).where(ChecklistRow.incident_id == row.id, ChecklistRow.step_id == step_id)
-            )).scalar_one_or_none()
-            if item is None:
-                raise UserFacingError(f"incident {number} has no checklist item {step_id}")
-            if item.done != done:
-                item.done, item.done_by, item.done_at = done, _who(by) if done else None, now if done else None
-                session.add(ChronologyRow(incident_id=row.id, at=now, actor=_who(by),
-                                          kind="checked" if done else "unchecked", detail=step_id))
-        found = await self.get(number=number)
-        assert found is not None
-        return found
-
-    async def chronology(self, *, number: str) -> list[ChronologyEntry]:
-        async with self._sessions() as session:
-            rows = (await session.execute(
-                select(ChronologyRow).join(IncidentRow, IncidentRow.id == ChronologyRow.incident_id)
-                .where(IncidentRow.number == number).order_by(ChronologyRow.at, ChronologyRow.id)
-            )).scalars().all()
-            return [ChronologyEntry(r.at, r.actor, r.kind, r.detail) for r in rows]
 
 
 async def _next_number(session: AsyncSession, year: int) -> str:

@@ -125,3 +125,32 @@ async def _journey(school: School) -> None:
     dossier = await export_markdown(session_factory(school.core.db), number="2026-0001")
     for kind in ("opened", "acknowledged", "checked", "briefing", "closed"):
         assert f"| {kind} |" in dossier
+
+
+async def test_ticking_a_step_twice_is_recorded_once(tmp_path: Path) -> None:
+    """A double tap on the card's done button: done once, by the one who pressed, one
+    chronology entry (the only tick path is the card's button)."""
+    from sqlalchemy import select
+
+    from bot.incidents.models import ChecklistRow, ChronologyRow, IncidentRow
+
+    school = await open_school(tmp_path)
+    try:
+        number = await school.report("teacher", QUESTION, ANSWERS, FORM)
+        await school.work()
+        await school.press("vp1", f"inc:{number}:ack")
+        async with session_factory(school.core.db)() as session:
+            incident = (await session.execute(select(IncidentRow).where(IncidentRow.number == number))).scalar_one()
+            first = (await session.execute(select(ChecklistRow).where(ChecklistRow.incident_id == incident.id)
+                                           .order_by(ChecklistRow.position))).scalars().first()
+        assert first is not None
+        await school.press("vp1", f"inc:{number}:tick:{first.step_id}")
+        assert await school.press("vp1", f"inc:{number}:tick:{first.step_id}") == []
+        async with session_factory(school.core.db)() as session:
+            item = await session.get(ChecklistRow, first.id)
+            checked = (await session.execute(select(ChronologyRow.detail).where(
+                ChronologyRow.incident_id == incident.id, ChronologyRow.kind == "checked"))).scalars().all()
+        assert item is not None and item.done and item.done_by == "web:vp1"
+        assert checked == [first.step_id]
+    finally:
+        await school.core.close()

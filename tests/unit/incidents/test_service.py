@@ -1,4 +1,4 @@
-"""Incidents on SQLite: numbers, checklist from the answers, ticking, chronology."""
+"""Opening incidents on SQLite: numbers, the checklist from the answers, the form checked."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from bot.store.db import session_factory
 from tests.conftest import Clock
 
 TEACHER = UserRef("web", "teacher-1")
-COORDINATOR = UserRef("web", "coordinator-1")
 
 
 @pytest.fixture
@@ -58,17 +57,6 @@ async def test_concurrent_openers_never_share_a_number(db: AsyncEngine, library:
     numbers = sorted(incident.number for incident in opened)
     assert len(set(numbers)) == 12
     assert [int(n.split("-")[1]) for n in numbers] == list(range(1, 13))
-
-
-async def test_ticking_is_idempotent_and_recorded(db: AsyncEngine, library: PlaybookLibrary) -> None:
-    service = IncidentService(session_factory(db), library)
-    incident = await service.open(playbook_id="sample", answers={"minor": "no"}, reporter=TEACHER,
-                                  form=ReportForm("x"))
-    await service.tick(number=incident.number, step_id="always", by=COORDINATOR)
-    again = await service.tick(number=incident.number, step_id="always", by=COORDINATOR)
-    assert again.checklist[0].done and again.checklist[0].done_by == "web:coordinator-1"
-    kinds = [(e.kind, e.detail) for e in await service.chronology(number=incident.number)]
-    assert kinds == [("opened", "sample"), ("checked", "always")]
 
 
 @pytest.mark.parametrize(("form", "field"), [(ReportForm("  "), "what"), (ReportForm("x" * 2001), "what"),
