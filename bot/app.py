@@ -24,7 +24,7 @@ from bot.events import ButtonPressed, Event, FileShared, FormSubmitted
 from bot.incidents.actions import IncidentActions, is_incident_payload
 from bot.incidents.files import record_file_shared
 from bot.incidents.reporting import Reporting
-from bot.messages import Reply, Section, Tone
+from bot.messages import Reply, Section, Tone, headline
 from bot.notify.delivery import Delivery
 from bot.notify.escalation import EscalationService
 from bot.notify.outbox import OutboxWorker
@@ -97,7 +97,7 @@ class Core:
         if space_lang is not None:
             log.info("file shared in an incident space: recorded, not stored")
         text = texts.file_warning(space_lang or lang, in_space=space_lang is not None)
-        return [Reply(text.split("\n", 1)[0].replace("**", ""), (Section(text, tone=Tone.WARNING),),
+        return [Reply(headline(text), (Section(text, tone=Tone.WARNING),),
                       lang=space_lang or lang)]
 
     async def _incident_action(self, event: ButtonPressed | FormSubmitted) -> list[Reply]:

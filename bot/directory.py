@@ -65,6 +65,11 @@ class SchoolDirectory(_Model):
     def has_role(self, role: str) -> bool:
         return role in self.roles
 
+    def holds_a_role(self, platform: str, user_id: str) -> bool:
+        """Whether this person holds any school role on that platform (coordinators,
+        leadership, board, mentors): who may see incidents at all."""
+        return any(user_id in getattr(holders, platform, []) for holders in self.roles.values())
+
 
 _TZ_PATTERN = re.compile(r"^[A-Za-z_]+(/[A-Za-z_+-]+)*$")
 

@@ -110,6 +110,12 @@ class Form:
     cancel: Button | None = None
 
 
+def headline(markup: str) -> str:
+    """A markup text's first line without markup: the ``text`` of a reply whose whole
+    content is one section (notifications and screen readers get that line)."""
+    return markup.strip().split("\n", 1)[0].replace("**", "")
+
+
 @dataclass(frozen=True)
 class Reply:
     """One message from the bot.

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.slack import mrkdwn
+from adapters.slack import mrkdwn, texts
 from bot.messages import Button, ButtonStyle, ChecklistItem, Form, FormField, Reply, Section, Tone
 
 Block = dict[str, Any]
@@ -258,17 +258,11 @@ def render_modal(form: Form, *, metadata: dict[str, Any], lang: str) -> dict[str
         "callback_id": FORM_CALLBACK,
         "title": plain_text(form.title, MAX_VIEW_TITLE),
         "submit": plain_text(form.submit_label, MAX_VIEW_TITLE),
-        "close": plain_text(form.cancel.label if form.cancel else _cancel(lang), MAX_VIEW_TITLE),
+        "close": plain_text(form.cancel.label if form.cancel else texts.cancel(lang), MAX_VIEW_TITLE),
         "notify_on_close": True,
         "private_metadata": json.dumps(metadata, separators=(",", ":")),
         "blocks": blocks[:MAX_VIEW_BLOCKS],
     }
-
-
-def _cancel(lang: str) -> str:
-    from adapters.slack import texts
-
-    return texts.cancel(lang)
 
 
 def _input(field: FormField) -> Block:

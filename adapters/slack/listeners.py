@@ -224,7 +224,7 @@ class SlackListeners:
         user = user_ref(str(event["user"]))
         incidents = None
         directory = self.core.directory
-        if directory and any(user.id in holders.slack for holders in directory.roles.values()):
+        if directory and directory.holds_a_role(user.platform, user.id):
             incidents = await open_incidents_for(session_factory(self.core.db), self.core.library, directory, user)
         view = render_home(self._protocols(self.lang), incidents, lang=self.lang)
         await self.platform.client.views_publish(user_id=user.id, view=view)

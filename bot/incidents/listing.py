@@ -39,7 +39,7 @@ class OpenIncident:
 
 async def open_incidents_for(sessions: async_sessionmaker[AsyncSession], library: PlaybookLibrary,
                              directory: SchoolDirectory, user: UserRef) -> list[OpenIncident]:
-    if not any(user.id in getattr(holders, user.platform, []) for holders in directory.roles.values()):
+    if not directory.holds_a_role(user.platform, user.id):
         return []  # holds no role: can only own an incident by holding one, so sees none
     async with sessions() as session:
         rows = (await session.execute(

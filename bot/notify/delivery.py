@@ -30,7 +30,7 @@ from bot.events import UserRef
 from bot.incidents import card, journal
 from bot.incidents import texts as incident_texts
 from bot.incidents.models import IncidentRow
-from bot.messages import Button, ButtonStyle, Reply, Section, Tone
+from bot.messages import Button, ButtonStyle, Reply, Section, Tone, headline
 from bot.notify import escalation
 from bot.notify.outbox import OutboxMessage, sent_refs
 from bot.playbooks.library import PlaybookLibrary
@@ -106,7 +106,7 @@ class Delivery:
         if kind == "briefing":  # exactly the text the owner confirmed
             text = str(message.payload.get("text", ""))
             return await platform.post(ChannelRef(platform.name, str(target["id"])),
-                                       Reply(text.split("\n", 1)[0].replace("**", ""), (Section(text),), lang=lang))
+                                       Reply(headline(text), (Section(text),), lang=lang))
         raise ValueError(f"unknown outbox kind {kind!r}")
 
     async def _open_space(self, platform: ChatPlatform, number: str, members: list[str]) -> MessageRef | None:
