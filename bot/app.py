@@ -151,6 +151,8 @@ async def build_core(settings: Settings, *, fallback_school: Path | None = None,
     sessions = session_factory(db)
     reporting = Reporting(sessions, library, directory, clock=clock) if directory and incidents else None
     actions = IncidentActions(sessions, library, directory, clock=clock) if directory and incidents else None
-    service = ConversationService(engine, ConversationStore(sessions), default_lang=settings.default_lang,
+    # The school's language (school.yaml) decides how a conversation starts; DEFAULT_LANG without a school.
+    start_lang = directory.language if directory else settings.default_lang
+    service = ConversationService(engine, ConversationStore(sessions), default_lang=start_lang,
                                   reporting=reporting)
     return Core(settings, library, router, engine, db, service, problems, directory, clock, actions)

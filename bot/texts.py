@@ -61,12 +61,26 @@ def no_playbooks(lang: str) -> str:
 
 
 def acute_danger(lang: str) -> str:
+    """One compact line on every screen of a protocol (research A.4 rule 2, S-063)."""
     return _pick(
         lang,
-        "**Acuut gevaar?** Een concrete dreiging met geweld, uitspraken over zelfdoding of een vermiste "
-        "leerling: bel **112** en informeer nu de schoolleiding.",
-        "**Acute danger?** A concrete threat of violence, statements about suicide or a missing pupil: "
-        "call **112** and inform the school leadership now.",
+        "**Acuut gevaar** (geweld, uitspraken over zelfdoding, vermist)? Bel **112** en informeer meteen de "
+        "schoolleiding.",
+        "**Acute danger** (violence, talk of suicide, missing)? Call **112** and inform the school leadership "
+        "at once.",
+    )
+
+
+def no_copy_first(lang: str) -> str:
+    """Before anything else when a typed question speaks of a sexual image (C-01, S-073)."""
+    return _pick(
+        lang,
+        "**Gaat het om een naakt- of seksueel beeld?** Kopieer het niet, maak geen screenshot, stuur het niet "
+        "door (ook niet naar collega's of de directie), print het niet en bewaar het niet, ook niet als bewijs. "
+        "Vraag niemand het te sturen. Noteer alleen platform, account, tijdstip en wie het heeft.",
+        "**Is it a nude or sexual image?** Do not copy it, do not screenshot it, do not forward it (not even to "
+        "colleagues or the school leadership), do not print it and do not store it, not even as evidence. Ask "
+        "nobody to send it. Note only the platform, account, time and who has it.",
     )
 
 
@@ -92,10 +106,6 @@ def your_answers(lang: str) -> str:
 
 def who(lang: str) -> str:
     return _pick(lang, "Wie", "Who")
-
-
-def sources(lang: str) -> str:
-    return _pick(lang, "Bronnen", "Sources")
 
 
 def escalate_to(lang: str, roles: str, urgent: bool) -> str:

@@ -20,6 +20,7 @@ from bot.directory import SchoolDirectory
 from bot.errors import InvalidInput
 from bot.events import ButtonPressed, Command, ConversationEvent, FormSubmitted, TextMessage
 from bot.incidents import form as report_form
+from bot.incidents import texts as incident_texts
 from bot.incidents.form import ReportForm
 from bot.messages import Reply, Section
 from bot.playbooks import paths
@@ -100,7 +101,7 @@ class Engine:
 
     def _route(self, state: ConversationState, text: str) -> Decision:
         lang = self.router.detect_language(text) or state.lang
-        state = state.evolve(lang=lang)
+        state = state.evolve(lang=lang, sexual_hint=self.router.mentions(text, "sexual"))
         available = set(self.library.ids_for(self.jurisdiction))
         matches = [m for m in self.router.rank(text) if m.playbook in available]
         chosen = self.router.pick(matches)
@@ -165,13 +166,13 @@ class Engine:
     # -- the report form -------------------------------------------------------------
     def _reportable(self, state: ConversationState) -> bool:
         playbook = self.library.get(state.playbook)
-        return (self.directory is not None and playbook is not None
+        return (self.directory is not None and playbook is not None and playbook.reportable
                 and paths.next_question(playbook, state.effective_answers()) is None)
 
     def _open_form(self, state: ConversationState) -> Decision:
         if not self._reportable(state):
             return _remark(state, texts.stale_button(state.lang))
-        new = state.evolve(view=View.REPORT, version=state.version + 1)
+        new = state.evolve(view=View.REPORT, version=state.version + 1, name_warned=False)
         return Decision(new, (self._render(new),))
 
     def _on_form(self, state: ConversationState, event: FormSubmitted) -> Decision:
@@ -188,7 +189,12 @@ class Engine:
                 self.directory, asked=report_form.asks_colleague_role(playbook, answers))
         except InvalidInput as exc:
             return _remark(state, exc.message, field=exc.field)
-        new = state.evolve(view=View.STEPS, version=state.version + 1)
+        named = next((f for f, v in (("what", form.what), ("where", form.where), ("since", form.since))
+                      if report_form.looks_like_full_name(v)), None)
+        if named and not state.name_warned:
+            warned = _remark(state, incident_texts.full_name_warning(state.lang), field=named)
+            return Decision(state.evolve(name_warned=True), warned.replies)
+        new = state.evolve(view=View.STEPS, version=state.version + 1, name_warned=False)
         return Decision(new, (), (OpenIncident(state.playbook, answers, form, state.lang),))
 
     def _answer(self, state: ConversationState, arg: str) -> Decision:

@@ -150,6 +150,20 @@ class Router:
             matches.append(Match(pid, round(1 - math.exp(-raw / 1.5), 3)))
         return sorted((m for m in matches if m.score >= MIN_SCORE), key=lambda m: (-m.score, m.playbook))
 
+    def mentions(self, text: str, concept: str) -> bool:
+        """Whether ``text`` speaks of ``concept`` (a word class of ``_concepts.yaml``), in
+        either language: "naaktfoto", "nudes", "in de kleedkamer gefilmd" mention ``sexual``."""
+        words = textnorm.tokens(text)
+        for lang in LANGS:
+            keys = self._concepts[lang].get(concept, [])
+            if not keys:
+                continue
+            stems = textnorm.stems(words, lang)
+            similar = [self._similar(stem, word, lang) for stem, word in zip(stems, words, strict=True)]
+            if any(_match(key, similar, CONCEPT_SLACK) for key in keys):
+                return True
+        return False
+
     def pick(self, matches: list[Match]) -> str | None:
         """The playbook to open straight away, or None when the user should choose."""
         if not matches or matches[0].score < CONFIDENT:

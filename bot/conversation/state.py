@@ -35,6 +35,12 @@ class ConversationState:
     answers: dict[str, str] = field(default_factory=dict)
     suggestions: tuple[str, ...] = ()
     version: int = 0
+    sexual_hint: bool = False
+    """The typed question spoke of something sexual: the protocol's first screen opens
+    with the no-copy rule, whichever protocol it is (the words themselves are not kept)."""
+    name_warned: bool = False
+    """The open report form was warned once that it seems to hold a full name; the next
+    submit goes through (a warning, not a block)."""
 
     def effective_answers(self) -> dict[str, str]:
         """The user's answers plus what the school directory answers for them."""
@@ -65,6 +71,8 @@ class ConversationState:
                 answers={str(k): str(v) for k, v in (data.get("answers") or {}).items()},
                 suggestions=tuple(str(s) for s in data.get("suggestions") or ()),
                 version=int(data.get("version", 0)),
+                sexual_hint=data.get("sexual_hint") is True,
+                name_warned=data.get("name_warned") is True,
             )
         except (TypeError, ValueError):
             return cls()  # a corrupt row restarts the conversation rather than failing

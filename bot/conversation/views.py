@@ -61,7 +61,8 @@ def menu(state: ConversationState, library: PlaybookLibrary, *, intro: str | Non
         body = texts.no_playbooks(loc.lang)
     other = "en" if loc.lang == "nl" else "nl"
     actions = (Button(payloads.encode(state.version, "lang", other), texts.other_language(loc.lang)),)
-    return Reply(texts.menu_title(loc.lang), (Section(body),), choices, actions, lang=loc.lang)
+    warning = (Section(texts.no_copy_first(loc.lang), tone=Tone.DANGER),) if intro and state.sexual_hint else ()
+    return Reply(texts.menu_title(loc.lang), (*warning, Section(body)), choices, actions, lang=loc.lang)
 
 
 def suggestions(state: ConversationState, library: PlaybookLibrary) -> Reply:
@@ -75,16 +76,19 @@ def suggestions(state: ConversationState, library: PlaybookLibrary) -> Reply:
             lines.append(f"- **{loc.t(playbook.title)}**: {loc.t(playbook.summary)}")
     body = texts.suggest_intro(loc.lang) + "\n\n" + "\n".join(lines)
     nav = _nav(state, back=False, steps_toggle=None)
-    return Reply(texts.suggest_intro(loc.lang), (Section(body),), tuple(choices), nav, lang=loc.lang)
+    sections = (Section(texts.no_copy_first(loc.lang), tone=Tone.DANGER),) if state.sexual_hint else ()
+    return Reply(texts.suggest_intro(loc.lang), (*sections, Section(body)), tuple(choices), nav, lang=loc.lang)
 
 
 def _opening(playbook: Playbook, state: ConversationState) -> list[Section]:
-    """Acute danger first (before the first answer only), then the notices of chosen
-    options (most recent first: urgent by design), then the playbook's do-now block."""
+    """What every screen of a protocol opens with: the no-copy rule first when the typed
+    question spoke of a sexual image (first screen only), the compact 112 line, the
+    notices of chosen options (most recent first: urgent by design), then the do-now block."""
     loc = _locale(state)
     sections = []
-    if not state.answers:
-        sections.append(Section(texts.acute_danger(loc.lang), tone=Tone.DANGER))
+    if state.sexual_hint and not state.answers and playbook.sexual_image_when != {}:
+        sections.append(Section(texts.no_copy_first(loc.lang), tone=Tone.DANGER))
+    sections.append(Section(texts.acute_danger(loc.lang), tone=Tone.DANGER))
     for question_id, option_id in reversed(state.answers.items()):
         question = playbook.question(question_id)
         option = next((o for o in question.options if o.id == option_id), None) if question else None
@@ -128,9 +132,8 @@ def _step_section(number: int, step: Step, loc: Locale, *, condition: str = "", 
         body += "\n\n" + texts.escalate_to(lang, texts.roles_list(step.escalate.roles, lang), step.escalate.urgent)
     if step.briefing:
         body += "\n\n" + texts.inform_team_step(lang)
-    footnote = f"{texts.sources(lang)}: {', '.join(step.sources)}"
-    if condition:
-        footnote = f"{condition} · {footnote}"
+    # Inventory ids are for reviewers (``show``, the coordinator's card), not for a teacher.
+    footnote = condition
     return Section(
         body,
         title=f"{number}. {loc.t(step.title)}",
@@ -178,7 +181,7 @@ def steps(state: ConversationState, playbook: Playbook, library: PlaybookLibrary
         _step_section(n, step, loc, collapsed=not _needs_attention_now(step)) for n, step in enumerate(chosen, 1)
     )
     report = (Button(payloads.encode(state.version, "report"), incident_texts.report_button(loc.lang),
-                     ButtonStyle.PRIMARY),) if reportable else ()
+                     ButtonStyle.PRIMARY),) if reportable and playbook.reportable else ()
     return Reply(
         f"{loc.t(playbook.title)} — {texts.steps_title(loc.lang)}",
         tuple(sections),
@@ -203,7 +206,8 @@ def describe_condition(playbook: Playbook, condition: Condition | None, loc: Loc
 
 def all_steps(state: ConversationState, playbook: Playbook, library: PlaybookLibrary) -> Reply:
     loc = _locale(state)
-    sections = [Section(loc.t(playbook.do_now), title=texts.do_now_title(loc.lang), tone=Tone.WARNING)]
+    sections = [Section(texts.acute_danger(loc.lang), tone=Tone.DANGER),
+                Section(loc.t(playbook.do_now), title=texts.do_now_title(loc.lang), tone=Tone.WARNING)]
     shown = [s for s in playbook.steps if _possible_for(playbook, s, state)]
     sections.extend(
         _step_section(n, step, loc, condition=describe_condition(playbook, step.when, loc), collapsed=True)

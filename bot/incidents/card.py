@@ -101,8 +101,10 @@ def render(snapshot: Snapshot, library: PlaybookLibrary, directory: SchoolDirect
         if open_incident:
             verb, label = ("untick", texts.undo_button(lang, n)) if row.done else ("tick", texts.done_button(lang, n))
             action = Button(payload(incident.number, verb, row.step_id), label)
+        # The coordinator's card is where reviewers' inventory ids belong (not a teacher's screen).
+        sources = f" · {', '.join(step.sources)}" if step else ""
         items.append(ChecklistItem(row.step_id, f"{n}. {loc.t(step.title) if step else row.step_id}",
-                                   roles_list(list(row.roles), lang), row.done, action))
+                                   roles_list(list(row.roles), lang) + sources, row.done, action))
     lines = [f"- {_local(e.at, directory, short=True)} · {who(e.actor)} · "
              f"{texts.chronology_kind(lang, e.kind, _detail(e, playbook, loc, lang))}"
              for e in snapshot.chronology[-CARD_CHRONOLOGY:]]
@@ -161,10 +163,12 @@ def briefing_text(snapshot: Snapshot, library: PlaybookLibrary, directory: Schoo
 
 
 def leaks(snapshot: Snapshot, text: str, library: PlaybookLibrary, directory: SchoolDirectory) -> list[str]:
-    """Names, initials and class codes from the report form that ``text`` adds."""
+    """What ``text`` adds that could identify someone (see :func:`briefing.leaked_terms`)."""
     incident = snapshot.incident
+    playbook = library.get(incident.playbook)
     return briefing.leaked_terms(text, [incident.what, incident.where, incident.since],
-                                 template=template_text(snapshot, library, directory))
+                                 template=template_text(snapshot, library, directory),
+                                 known_words=briefing.vocabulary(playbook) if playbook else ())
 
 
 def template_text(snapshot: Snapshot, library: PlaybookLibrary, directory: SchoolDirectory) -> str:
@@ -174,7 +178,8 @@ def template_text(snapshot: Snapshot, library: PlaybookLibrary, directory: Schoo
     if playbook is None or playbook.briefing is None:
         raise UserFacingError(f"playbook {incident.playbook} has no briefing template")
     return briefing.draft(playbook, number=incident.number, coordinator_role=owner_role(incident, directory)
-                          or "vertrouwenspersoon", lang=incident.lang, jurisdiction=directory.jurisdiction)
+                          or "vertrouwenspersoon", lang=incident.lang, jurisdiction=directory.jurisdiction,
+                          answers=dict(incident.answers))
 
 
 def preview(snapshot: Snapshot, library: PlaybookLibrary, directory: SchoolDirectory, *, intro: str = "") -> Reply:

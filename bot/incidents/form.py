@@ -9,6 +9,7 @@ everything the incident sends.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.directory import SchoolDirectory
@@ -56,6 +57,28 @@ class ReportForm:
         return [self.what, self.where, self.since]
 
 
+_PARTICLE = r"(?:van|de|der|den|te|ter|ten|el|al|da|di|du|le|la|von|op|in 't|'t)"
+_CAPITALISED = r"[A-ZÀ-Þ][a-zà-ÿ'-]{1,}"
+#: Two capitalised words, perhaps with particles between them ("Jan de Vries", "Fatima Yilmaz").
+_FULL_NAME = re.compile(rf"(?<![\w.])(?P<first>{_CAPITALISED})(?:\s+{_PARTICLE})*\s+(?P<last>{_CAPITALISED})\b")
+#: Capitalised words that are no names (platforms, sentence starts, roles).
+_NOT_NAMES = frozenset({
+    "snapchat", "instagram", "tiktok", "whatsapp", "facebook", "youtube", "discord", "telegram", "teams", "bereal",
+    "google", "microsoft", "smartschool", "magister", "stories", "story", "reels", "live", "vandaag", "gisteren",
+    "gisteravond", "sinds", "een", "het", "de", "ik", "we", "wij", "hij", "zij", "ze", "er", "in", "op", "bij", "via",
+    "the", "a", "an", "i", "he", "she", "they", "since", "today", "yesterday", "on", "at", "meneer", "mevrouw",
+    "juf", "meester", "mentor", "directie", "leerling", "collega", "docent", "leraar", "leerkracht", "klas", "groep",
+    "mr", "mrs", "ms", "miss", "monday", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag",
+    "zondag", "school", "account", "nederland", "vlaanderen",
+})
+
+
+def looks_like_full_name(text: str) -> bool:
+    """A first and last name, as far as capitals tell: worth a warning, never a refusal."""
+    return any(m.group("first").lower() not in _NOT_NAMES and m.group("last").lower() not in _NOT_NAMES
+               for m in _FULL_NAME.finditer(text))
+
+
 def asks_colleague_role(playbook: Playbook, answers: dict[str, str]) -> bool:
     condition = playbook.colleague_suspected_when
     return condition is not None and paths.holds(condition, answers)
@@ -64,8 +87,9 @@ def asks_colleague_role(playbook: Playbook, answers: dict[str, str]) -> bool:
 def build(playbook: Playbook, answers: dict[str, str], directory: SchoolDirectory | None, *, lang: str,
           submit: str, cancel: str) -> Reply:
     """The form as a reply (its intro carries the privacy guidance)."""
+    what_hint = playbook.report_hint.get(lang) if playbook.report_hint else texts.form_what_hint(lang)
     fields = [
-        FormField("what", texts.form_what(lang), texts.form_what_hint(lang), required=True, multiline=True,
+        FormField("what", texts.form_what(lang), what_hint, required=True, multiline=True,
                   max_length=MAX_WHAT),
         FormField("where", texts.form_where(lang), texts.form_where_hint(lang), max_length=MAX_WHERE),
         FormField("since", texts.form_since(lang), texts.form_since_hint(lang), max_length=MAX_SINCE),

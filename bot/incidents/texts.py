@@ -21,9 +21,21 @@ def report_guidance(lang: str) -> str:
     return _pick(
         lang,
         "**Gebruik initialen of een omschrijving, geen namen.** Voeg de afbeelding nooit toe en plak hem niet: "
-        "ook niet als bewijs. Noteer alleen platform, account, tijdstip en wie het heeft.",
+        "ook niet als bewijs. Beschrijf een naakt- of seksueel beeld niet. Noteer alleen platform, account, "
+        "tijdstip en wie het heeft.",
         "**Use initials or a description, no names.** Never attach or paste the image, not even as evidence. "
-        "Note only the platform, account, time and who has it.",
+        "Do not describe a nude or sexual image. Note only the platform, account, time and who has it.",
+    )
+
+
+def full_name_warning(lang: str) -> str:
+    """A warning, not a refusal: the second submit goes through."""
+    return _pick(
+        lang,
+        "Dit lijkt een volledige naam. Gebruik liever initialen of een omschrijving (bijvoorbeeld \"J., 2e klas\" "
+        "of \"een collega\"). Pas het aan, of verstuur nog een keer om het zo te melden.",
+        "This looks like a full name. Initials or a description are better (for example \"J., second year\" or "
+        "\"a colleague\"). Change it, or submit again to report it as it is.",
     )
 
 

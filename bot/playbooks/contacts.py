@@ -90,6 +90,10 @@ def texts_of(playbook: schema.Playbook) -> Iterator[tuple[tuple[str | int, ...],
         yield ("steps", si, "text"), step.text
     if playbook.briefing:
         yield ("briefing", "include"), playbook.briefing.include
+        for ci, case in enumerate(playbook.briefing.cases):
+            yield ("briefing", "cases", ci, "include"), case.include
+    if playbook.report_hint:
+        yield ("report_hint",), playbook.report_hint
 
 
 def variants(text: schema.Text) -> Iterator[str]:

@@ -110,8 +110,10 @@ def lint_playbook(
                 report(("steps", si, "related", li), f"related playbook '{link}' does not exist")
             if link == playbook.id:
                 report(("steps", si, "related", li), "a step cannot link to its own playbook")
-    _check_condition(playbook.colleague_suspected_when, earlier, ("colleague_suspected_when",), report,
-                     what="colleague_suspected_when")
+    for field in ("colleague_suspected_when", "sexual_image_when"):
+        _check_condition(getattr(playbook, field), earlier, (field,), report, what=field)
+    for ci, case in enumerate(playbook.briefing.cases if playbook.briefing else []):
+        _check_condition(case.when, earlier, ("briefing", "cases", ci, "when"), report, what="briefing case")
     if problems:
         return problems  # path analysis needs consistent conditions
     _check_paths(playbook, report)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
+from bot.playbooks.places import for_jurisdiction
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 Lang = Literal["nl", "en"]
@@ -70,8 +71,10 @@ class Text(_Bilingual):
     vl: _Bilingual | None = None
 
     def get(self, lang: str, jurisdiction: str | None = None) -> str:
+        """The text in ``lang`` for a school in ``jurisdiction``: its Flemish variant, and
+        without the parts labelled for the other place (see :mod:`bot.playbooks.places`)."""
         source: _Bilingual = self.vl if jurisdiction == "vl" and self.vl else self
-        return source.en if lang == "en" else source.nl
+        return for_jurisdiction(source.en if lang == "en" else source.nl, jurisdiction)
 
 
 class TextList(_Model):
@@ -145,9 +148,19 @@ def check_sources(sources: list[str]) -> list[str]:
     return sources
 
 
+class BriefingCase(_Model):
+    """A template for some answers only: on a sexual-image path, for example, the team hears
+    "niet opzoeken, niet bekijken, niet delen" and nothing that names the account."""
+
+    when: Condition
+    include: Text
+
+
 class Briefing(_Model):
     include: Text
     never: list[BriefingExclusion] = Field(min_length=1)
+    cases: list[BriefingCase] = []
+    """Checked in order; the first whose ``when`` holds replaces ``include``."""
 
 
 class Concepts(_Model):
@@ -176,6 +189,16 @@ class Playbook(_Model):
     questions: list[Question] = []
     steps: Annotated[list[Step], Field(min_length=1)]
     briefing: Briefing | None = None
+    sexual_image_when: Condition | None = None
+    """When these answers hold, a naked or sexual image of a (possible) minor is involved
+    (``{}``: always). On those paths the staff question must be asked, nobody but designated
+    staff reports the content, and a typed question with sexual words gets the no-copy rule
+    first. The safety tests walk every such path."""
+    reportable: bool = True
+    """``false`` for a protocol that answers questions (policy, prevention): no report button."""
+    report_hint: Text | None = None
+    """The report form's hint under "what happened", when the default (about a pupil) does
+    not fit, e.g. when the target is a colleague."""
     colleague_suspected_when: Condition | None = None
     """When these answers hold, a colleague is suspected: the report form asks whether that
     colleague holds a school role, and whoever holds it is never invited, messaged,
