@@ -84,6 +84,12 @@ def no_copy_first(lang: str) -> str:
     )
 
 
+def opens_with_no_copy(text: str) -> bool:
+    """The first paragraph of a do-now block already gives the no-copy rule."""
+    first = text.split("\n\n", 1)[0].lower()
+    return "ook niet als bewijs" in first or "not even as evidence" in first
+
+
 def do_now_title(lang: str) -> str:
     return _pick(lang, "Doe nu", "Do now")
 

@@ -81,21 +81,25 @@ def suggestions(state: ConversationState, library: PlaybookLibrary) -> Reply:
 
 
 def _opening(playbook: Playbook, state: ConversationState) -> list[Section]:
-    """What every screen of a protocol opens with: the no-copy rule first when the typed
-    question spoke of a sexual image (first screen only), the compact 112 line, the
-    notices of chosen options (most recent first: urgent by design), then the do-now block."""
+    """What every screen of a protocol opens with: the compact 112 line, the notices of
+    chosen options (most recent first: urgent by design), then the do-now block.
+
+    When the typed question spoke of something sexual, the first screen opens with the
+    no-copy rule before anything else (C-01): the do-now block itself when it opens with
+    that rule (the nude-image protocols), else the rule on its own."""
     loc = _locale(state)
-    sections = []
-    if state.sexual_hint and not state.answers and playbook.sexual_image_when != {}:
-        sections.append(Section(texts.no_copy_first(loc.lang), tone=Tone.DANGER))
-    sections.append(Section(texts.acute_danger(loc.lang), tone=Tone.DANGER))
+    do_now = Section(loc.t(playbook.do_now), title=texts.do_now_title(loc.lang), tone=Tone.WARNING)
+    sections = [Section(texts.acute_danger(loc.lang), tone=Tone.DANGER)]
     for question_id, option_id in reversed(state.answers.items()):
         question = playbook.question(question_id)
         option = next((o for o in question.options if o.id == option_id), None) if question else None
         if option and option.notice:
             sections.append(Section(loc.t(option.notice), tone=Tone.DANGER))
-    sections.append(Section(loc.t(playbook.do_now), title=texts.do_now_title(loc.lang), tone=Tone.WARNING))
-    return sections
+    if state.sexual_hint and not state.answers:
+        if texts.opens_with_no_copy(do_now.text):
+            return [do_now, *sections]
+        sections.insert(0, Section(texts.no_copy_first(loc.lang), tone=Tone.DANGER))
+    return [*sections, do_now]
 
 
 def question(state: ConversationState, playbook: Playbook) -> Reply:

@@ -165,10 +165,9 @@ def briefing_text(snapshot: Snapshot, library: PlaybookLibrary, directory: Schoo
 def leaks(snapshot: Snapshot, text: str, library: PlaybookLibrary, directory: SchoolDirectory) -> list[str]:
     """What ``text`` adds that could identify someone (see :func:`briefing.leaked_terms`)."""
     incident = snapshot.incident
-    playbook = library.get(incident.playbook)
     return briefing.leaked_terms(text, [incident.what, incident.where, incident.since],
                                  template=template_text(snapshot, library, directory),
-                                 known_words=briefing.vocabulary(playbook) if playbook else ())
+                                 known_words=briefing.vocabulary(library))
 
 
 def template_text(snapshot: Snapshot, library: PlaybookLibrary, directory: SchoolDirectory) -> str:

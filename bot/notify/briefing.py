@@ -18,6 +18,7 @@ from bot import texts
 from bot.conversation import textnorm
 from bot.playbooks import paths
 from bot.playbooks.contacts import texts_of, variants
+from bot.playbooks.library import PlaybookLibrary
 from bot.playbooks.schema import Playbook, Text
 
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9][\wÀ-ÿ'.-]*")
@@ -60,9 +61,13 @@ def draft(playbook: Playbook, *, number: str, coordinator_role: str, lang: str, 
     return f"{header}\n\n{template(playbook, answers or {}).get(lang, jurisdiction)}"
 
 
-def vocabulary(playbook: Playbook) -> frozenset[str]:
-    """Every word the playbook itself uses: ordinary words, not names, for the leak check."""
-    words = {w.lower() for _, text in texts_of(playbook) for variant in variants(text) for w in _WORD.findall(variant)}
+def vocabulary(library: PlaybookLibrary) -> frozenset[str]:
+    """Every word the playbooks and the concept lexicon use: ordinary words, not names, for
+    the leak check (a lower-case word from the form outside it may be a name)."""
+    words = {w.lower() for playbook in library for _, text in texts_of(playbook)
+             for variant in variants(text) for w in _WORD.findall(variant)}
+    words |= {w.lower() for concept in library.concepts.values() for lang in ("nl", "en")
+              for phrase in concept.get(lang) for w in _WORD.findall(phrase)}
     return frozenset(words)
 
 

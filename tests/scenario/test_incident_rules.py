@@ -211,3 +211,18 @@ async def test_a_space_delivered_twice_after_a_crash_has_one_card(school: School
     await school.work()
     assert len([s for s in school.platform.sent if s.kind == "post"]) == 1
     assert len([s for s in school.platform.sent if s.kind == "open_space"]) == 1
+
+
+async def test_a_school_whose_language_is_english_starts_every_conversation_in_english(tmp_path: Path) -> None:
+    from tests.scenario.school import SCHOOL_YAML
+
+    (tmp_path / "school.yaml").write_text(SCHOOL_YAML.replace("language: nl", "language: en"), encoding="utf-8")
+    school = await open_school(tmp_path)
+    try:
+        [menu] = await school.say("teacher", "menu")
+        assert menu.lang == "en" and menu.text == "What is it about?"
+        assert {b.label for b in menu.choices} == {p.title.get("en", "nl") for p in school.core.library}
+        [reply] = await school.press("teacher", menu.choices[0].payload)
+        assert reply.lang == "en" and any(s.title == "Do now" for s in reply.sections)
+    finally:
+        await school.core.close()

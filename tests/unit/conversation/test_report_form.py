@@ -39,7 +39,7 @@ def press(engine: Engine, state: ConversationState, payload: str) -> Decision:
     return engine.decide(state, ButtonPressed(KEY, USER, payload))
 
 
-BULLY = {"threat": "no", "images": "none", "bully-known": "our-school", "pattern": "repeated"}
+BULLY = {"threat": "no", "distress": "no", "images": "none", "bully-known": "our-school", "pattern": "repeated"}
 
 
 def test_without_a_school_directory_there_is_no_report_button_and_a_forged_one_does_nothing() -> None:
@@ -137,3 +137,39 @@ def test_every_playbook_with_a_staff_suspect_option_names_it(tmp_path: Path) -> 
                                                                      "maker")]
         if staff_options:
             assert playbook.colleague_suspected_when is not None, playbook.id
+
+
+def open_form(engine: Engine) -> ConversationState:
+    state = steps_state(engine, "cyberpesten", BULLY)
+    return press(engine, state, payloads.encode(state.version, "report")).state
+
+
+def test_a_full_name_gets_one_warning_and_the_second_submit_goes_through() -> None:
+    engine = Engine(LIBRARY, Router(LIBRARY), directory=DIRECTORY)
+    state = open_form(engine)
+    submit = payloads.encode(state.version, "submit")
+    named = {**FORM, "what": "Jan de Vries wordt uitgescholden"}
+    warned = engine.decide(state, FormSubmitted(KEY, USER, submit, named))
+    assert warned.effects == () and warned.replies[0].meta == {"field": "what"}
+    assert "volledige naam" in warned.replies[0].text and "Vries" not in warned.replies[0].text
+    assert len(engine.decide(warned.state, FormSubmitted(KEY, USER, submit, named)).effects) == 1
+    assert len(engine.decide(state, FormSubmitted(KEY, USER, submit, FORM)).effects) == 1  # initials: no warning
+
+
+def test_the_form_says_not_to_describe_a_sexual_image_and_fits_the_protocol() -> None:
+    engine = Engine(LIBRARY, Router(LIBRARY), directory=DIRECTORY)
+    [reply] = engine.decide(open_form(engine), Command(KEY, USER, "resume")).replies
+    assert reply.form is not None and "Beschrijf een naakt- of seksueel beeld niet" in reply.form.intro
+    meme = LIBRARY.get("docent-meme")
+    assert meme is not None and meme.report_hint is not None
+    assert "collega" in meme.report_hint.nl and "colleague" in meme.report_hint.en
+
+
+def test_a_policy_protocol_offers_no_report_button() -> None:
+    engine = Engine(LIBRARY, Router(LIBRARY), directory=DIRECTORY)
+    policy = LIBRARY.get("preventie-beleid")
+    assert policy is not None and not policy.reportable
+    state = steps_state(engine, "preventie-beleid", {"incident": "no", "topic": "protocol"})
+    [reply] = engine.decide(state, Command(KEY, USER, "resume")).replies
+    assert all("Meld" not in b.label for b in reply.all_buttons())
+    assert press(engine, state, payloads.encode(state.version, "report")).replies[0].ephemeral

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.notify.briefing import draft, leaked_terms
+from bot.notify.briefing import draft, leaked_terms, template, vocabulary
 from tests.safety.walk import library
 
 FORM = [
@@ -38,3 +38,36 @@ def test_draft_uses_only_the_template_and_general_facts(playbook_id: str, lang: 
 )
 def test_an_edit_that_carries_form_names_is_caught(edit: str, expected: list[str]) -> None:
     assert leaked_terms(edit, FORM) == expected
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        ("Let op meneer Jansen en de klas.", ["meneer Jansen"]),
+        ("Het gaat om een leerling uit havo 3.", ["havo 3"]),
+        ("Een leerling uit 3 vwo is het doelwit.", ["3 vwo"]),
+        ("Speelt in groep 7.", ["groep 7"]),
+        ("Speelt in klas 1b.", ["klas 1b"]),
+        ("Een meisje uit 2B.", ["2B"]),
+        ("Een meisje uit de brugklas is het doelwit.", ["meisje uit de brugklas"]),
+        ("Let vooral op in de lessen en in de pauzes.", []),
+    ],
+)
+def test_identifying_patterns_are_refused_whatever_the_form_said(edit: str, expected: list[str]) -> None:
+    assert leaked_terms(edit, ["iets in een groepsapp"]) == expected
+
+
+def test_a_name_typed_in_lower_case_is_caught_but_ordinary_words_are_not() -> None:
+    known = vocabulary(library())
+    form = ["jan en fatima worden uitgescholden in de groepsapp"]
+    assert leaked_terms("Let op jan, hij wordt uitgescholden in de groepsapp.", form, known_words=known) == ["jan"]
+    assert leaked_terms("Let op in de groepsapp.", form, known_words=known) == []
+
+
+def test_a_briefing_case_replaces_the_default_template() -> None:
+    playbook = library().get("roddelaccount")
+    assert playbook is not None and playbook.briefing is not None
+    for case in playbook.briefing.cases:
+        answers = {q: options[0] for q, options in case.when.items()}
+        assert template(playbook, answers) == case.include
+    assert template(playbook, {}) == playbook.briefing.include
