@@ -86,8 +86,11 @@ def render_markdown(playbook: Playbook, *, lang: str = "nl", jurisdiction: str |
             out += [f"_{label['team_step']}_", ""]
 
     if playbook.briefing:
-        out += [f"## {label['briefing']}", "", f"**{label['include']}:**", "", t(playbook.briefing.include), "",
-                f"**{label['never']}:**", ""]
+        out += [f"## {label['briefing']}", "", f"**{label['include']}:**", "", t(playbook.briefing.include), ""]
+        for case in playbook.briefing.cases:
+            out += [f"**{label['include']} ({label['only_if']}: {_condition(playbook, case.when, lang, jurisdiction)})"
+                    f":**", "", t(case.include), ""]
+        out += [f"**{label['never']}:**", ""]
         out += [f"- {_NEVER[item][1 if lang == 'en' else 0]}" for item in playbook.briefing.never] + [""]
 
     out += _paths_table(playbook, preset, reachable, lang, jurisdiction, label)
