@@ -40,7 +40,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 QUESTION = "er gaat een naaktfoto rond van een leerling uit 3B, wat moet ik doen?"
 #: Acute distress: no; minor: yes; staff: no; extortion: no; spread: class; perpetrator: our school.
-TRIAGE = ["Nee", "Ja", "Nee", "Nee", "Klas of jaarlaag", "Ja, leerling(en) van onze school"]
+TRIAGE = ["Nee", "Nee", "Ja", "Nee", "Nee", "Klas of jaarlaag", "Ja, leerling(en) van onze school"]
 FORM = {"Wat is er gebeurd?": "Naaktfoto van leerling J.K. gaat rond",
         "Waar? (platform, groep of account)": "Snapchat, klassengroep",
         "Sinds wanneer?": "gisteravond"}
@@ -66,9 +66,11 @@ async def journey(page: Page) -> Run:
     run.taps["teacher"] += 1
     for label in TRIAGE:
         message = chat.locator(".msg.bot").last
+        first = message.locator(".choices button").first
+        asked = await first.get_attribute("data-payload")
         await message.locator(".choices").get_by_role("button", name=label, exact=True).click()
         run.taps["teacher"] += 1
-        await expect(message.locator(".choices button").first).not_to_have_text(label)
+        await expect(first).not_to_have_attribute("data-payload", asked or "")
     await chat.get_by_role("button", name="Meld bij coördinator").click()
     run.taps["teacher"] += 1
     report = chat.locator(".msg.bot", has=page.locator("form.reply-form"))

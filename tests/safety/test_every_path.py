@@ -13,7 +13,7 @@ import pytest
 
 from bot.playbooks import contacts
 from tests.conftest import PLAYBOOKS
-from tests.safety.walk import Walk, every_walk, library, reply_text, sentences, shown_sections, walks
+from tests.safety.walk import Walk, all_walks, library, reply_text, sentences, shown_sections, walks
 
 SEXUAL_IMAGE_PLAYBOOKS = ("naaktbeeld-sexting", "sextortion-chantage")
 
@@ -35,11 +35,6 @@ def excludes_sexual_images(section: str) -> bool:
     parts = sentences(section)
     pairs = [" ".join(parts[i:i + 2]) for i in range(len(parts))]  # "Naaktbeeld? Dan geen screenshot."
     return bool(NON_SEXUAL.search(section)) or any(SEXUAL_WORD.search(p) and NEGATION.search(p) for p in pairs)
-
-
-@cache
-def all_walks() -> tuple[Walk, ...]:
-    return tuple(every_walk())
 
 
 def test_there_are_ten_playbooks_and_many_paths() -> None:

@@ -18,6 +18,7 @@ Each test collects every violation before failing, so one run shows them all.
 from __future__ import annotations
 
 import re
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from bot.incidents.form import asks_colleague_role
 from bot.notify import briefing
 from bot.playbooks import paths
 from bot.playbooks.schema import Playbook
+from tests.scenario.school import SCHOOL_YAML
 from tests.safety.walk import (
     JURISDICTIONS,
     KEY,
@@ -38,7 +40,7 @@ from tests.safety.walk import (
     USER,
     Walk,
     engine,
-    every_walk,
+    all_walks,
     library,
     reply_text,
     sentences,
@@ -50,16 +52,10 @@ NEGATION = re.compile(r"\b(niet|geen|nooit|niets|niemand|zonder|not|never|no|not
 
 
 @cache
-def all_walks() -> tuple[Walk, ...]:
-    return tuple(every_walk())
-
-
-@cache
-def school(jurisdiction: str, tmp: str = "/tmp") -> SchoolDirectory:
-    text = (Path(__file__).parents[1] / "scenario" / "school.py").read_text(encoding="utf-8")
-    yaml_text = text.split('SCHOOL_YAML = """\\\n', 1)[1].split('"""', 1)[0]
-    path = Path(tmp) / f"protocolwijzer-safety-school-{jurisdiction}.yaml"
-    path.write_text(yaml_text.replace("jurisdiction: nl", f"jurisdiction: {jurisdiction}"), encoding="utf-8")
+def school(jurisdiction: str) -> SchoolDirectory:
+    """The scenario tests' school (every role, escalation vertrouwenspersoon -> directie -> bestuur)."""
+    path = Path(tempfile.mkdtemp()) / "school.yaml"
+    path.write_text(SCHOOL_YAML.replace("jurisdiction: nl", f"jurisdiction: {jurisdiction}"), encoding="utf-8")
     directory, problems = load_directory(path)
     assert directory is not None and problems == [], problems
     return directory
@@ -247,6 +243,12 @@ REPORT_VERB = re.compile(r"\b(meld|meldt|melden|melding|rapporteer|rapporteren|r
                          re.IGNORECASE)
 AUDIENCE = re.compile(r"\b(leerling(en)?|ouders?|iedereen|collega'?s?|team|klas|pupils?|parents?|everyone|"
                       r"colleagues?|staff|class|students?|allemaal|all)\b", re.IGNORECASE)
+#: What is reported: the content, the account or the platform (a report *to* a role is internal).
+TARGET = re.compile(r"platform|account|profiel|profile|\bpost\b|bericht|message|video|meldknop|helpwanted|meldpunt|"
+                    r"rapporteren|\bReport\b", re.IGNORECASE)
+INTERNAL = re.compile(r"\b(bij|aan) (de|het) (vertrouwenspersoon|directie|bestuur|mentor|zorgco\w*)|\bto the "
+                      r"(confidential counsellor|school leadership|school board|board|mentor|care coordinator)",
+                      re.IGNORECASE)
 ONLY_STAFF = re.compile(r"\balleen (de )?(vertrouwenspersoon|directie)|\bonly (the )?(confidential counsellor|"
                         r"school leadership)", re.IGNORECASE)
 LOOK_AWAY = {"nl": "niet opzoeken, niet bekijken, niet delen", "en": "do not look it up, do not view it, do not share it"}
@@ -254,6 +256,19 @@ LOOK_AWAY = {"nl": "niet opzoeken, niet bekijken, niet delen", "en": "do not loo
 
 def honour_path(answers: dict[str, str]) -> bool:
     return answers.get("honour") in ("yes", "unknown")
+
+
+def windows(text: str) -> list[tuple[str, str]]:
+    """Each sentence with its neighbours ("Meld bij het platform. Ouders kunnen ook melden.")."""
+    parts = sentences(text)
+    return [(part, " ".join(parts[max(0, i - 1):i + 2])) for i, part in enumerate(parts)]
+
+
+def invites_reports(sentence: str, window: str) -> bool:
+    """The sentence has pupils, parents, colleagues or everyone report content or an account."""
+    return bool(REPORT_VERB.search(POLICE_REPORT.sub("", sentence)) and AUDIENCE.search(sentence)
+                and TARGET.search(POLICE_REPORT.sub("", window)) and not NEGATION.search(sentence)
+                and not ONLY_STAFF.search(sentence) and not INTERNAL.search(sentence))
 
 
 def test_nobody_but_designated_staff_is_asked_to_report_sexual_content() -> None:
@@ -266,10 +281,8 @@ def test_nobody_but_designated_staff_is_asked_to_report_sexual_content() -> None
         if not (sexual_path(playbook, answers) or honour_path(answers)):
             continue
         for reply in walk.replies[:-1]:
-            for sentence in sentences(reply_text(reply)):
-                if (REPORT_VERB.search(POLICE_REPORT.sub("", sentence)) and AUDIENCE.search(sentence)
-                        and not NEGATION.search(sentence)
-                        and not ONLY_STAFF.search(sentence)):
+            for sentence, window in windows(reply_text(reply)):
+                if invites_reports(sentence, window):
                     problems.add(f"{walk.playbook} [{walk.lang}/{walk.jurisdiction}] {dict(walk.answers)}: {sentence}")
     assert not problems, "\n".join(sorted(problems)[:40])
 
@@ -283,9 +296,8 @@ def test_the_team_briefing_on_sexual_paths_says_look_away_and_asks_no_reports() 
         text = briefing.template(playbook, answers).get(walk.lang, walk.jurisdiction)
         if sexual_path(playbook, answers) and LOOK_AWAY[walk.lang] not in text.lower():
             problems.add(f"{walk.playbook} [{walk.lang}] {dict(walk.answers)}: briefing lacks '{LOOK_AWAY[walk.lang]}'")
-        for sentence in sentences(text):
-            if (REPORT_VERB.search(POLICE_REPORT.sub("", sentence)) and AUDIENCE.search(sentence)
-                    and not NEGATION.search(sentence)):
+        for sentence, window in windows(text):
+            if invites_reports(sentence, window):
                 problems.add(f"{walk.playbook} [{walk.lang}] briefing: {sentence}")
     assert not problems, "\n".join(sorted(problems)[:30])
 

@@ -82,6 +82,12 @@ def every_walk() -> Iterator[Walk]:
                 yield from walks(playbook_id, lang, jurisdiction)
 
 
+@cache
+def all_walks() -> tuple[Walk, ...]:
+    """Every walk, computed once per test session (the safety modules share it)."""
+    return tuple(every_walk())
+
+
 def reply_text(reply: Reply) -> str:
     parts = [reply.text]
     for section in reply.sections:
@@ -117,7 +123,7 @@ class Shown:
 def shown_sections() -> frozenset[Shown]:
     """Every distinct section (title + text) and button label on any path."""
     out = set()
-    for walk in every_walk():
+    for walk in all_walks():
         for reply in walk.replies:
             for text in section_texts(reply):
                 out.add(Shown(walk.playbook, walk.lang, walk.jurisdiction, text))

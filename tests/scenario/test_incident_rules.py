@@ -19,7 +19,7 @@ from tests.scenario.school import EVENING, School, button, open_school
 NUDE = "er gaat een naaktfoto rond van een leerling, wat moet ik doen?"
 NUDE_ANSWERS = {"distress": "no", "minor": "yes", "staff": "no", "extortion": "no"}
 BULLY = "een leerling wordt al weken gepest in de groepsapp van de klas"
-BULLY_ANSWERS = {"threat": "no", "images": "none", "bully-known": "our-school", "pattern": "repeated"}
+BULLY_ANSWERS = {"threat": "no", "distress": "no", "images": "none", "bully-known": "our-school", "pattern": "repeated"}
 STAFF = "een collega stuurt een leerling van 15 flirterige berichten via Instagram"
 STAFF_ANSWERS = {"sexual": "yes", "ongoing": "yes", "age": "under-18", "role": "colleague"}
 FORM = {"what": "Leerling K. (4A) krijgt berichten van Pieter", "where": "Instagram", "since": "maandag"}

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[3]
 SCREENSHOT = REPO / "test-artifacts" / "simulator-incident.png"
 QUESTION = "er gaat een naaktfoto rond van een leerling uit 3B, wat moet ik doen?"
 #: Acute distress: no; minor: yes; staff: no; extortion: no; spread: class; perpetrator: our school.
-TRIAGE = ["Nee", "Ja", "Nee", "Nee", "Klas of jaarlaag", "Ja, leerling(en) van onze school"]
+TRIAGE = ["Nee", "Nee", "Ja", "Nee", "Nee", "Klas of jaarlaag", "Ja, leerling(en) van onze school"]
 FORM = {"Wat is er gebeurd?": "Naaktfoto van leerling J.K. gaat rond",
         "Waar? (platform, groep of account)": "Snapchat, groep Brugklas-B",
         "Sinds wanneer?": "gisteravond"}
@@ -66,8 +66,10 @@ async def test_report_escalate_take_brief_close(page: Page) -> None:
     await box.press("Enter")
     for label in TRIAGE:
         message = chat.locator(".msg.bot").last
+        first = message.locator(".choices button").first
+        asked = await first.get_attribute("data-payload")
         await message.locator(".choices").get_by_role("button", name=label, exact=True).click()
-        await expect(message.locator(".choices button").first).not_to_have_text(label)  # the next question
+        await expect(first).not_to_have_attribute("data-payload", asked or "")  # the next question
     steps = chat.locator(".msg.bot").last
     await expect(steps.locator("h2.headline")).to_contain_text("Stappen die passen bij jouw antwoorden")
     await steps.get_by_role("button", name="Meld bij coördinator").click()

@@ -99,7 +99,7 @@ def test_a_forged_submit_payload_is_refused() -> None:
         assert decision.effects == () and decision.replies[0].ephemeral
 
 
-STAFF = {"sexual": "yes", "ongoing": "yes", "age": "under-18", "role": "colleague"}
+STAFF = {"sexual": "yes", "ongoing": "yes", "distress": "no", "age": "under-18", "role": "colleague"}
 
 
 def test_the_form_asks_for_the_colleagues_role_only_when_a_colleague_is_suspected() -> None:
