@@ -7,13 +7,12 @@ Each test collects every violation before failing, so one run shows them all.
 from __future__ import annotations
 
 import re
-from functools import cache
 
 import pytest
 
 from bot.playbooks import contacts
 from tests.conftest import PLAYBOOKS
-from tests.safety.walk import Walk, all_walks, library, reply_text, sentences, shown_sections, walks
+from tests.safety.walk import all_walks, library, reply_text, sentences, shown_sections, walks
 
 SEXUAL_IMAGE_PLAYBOOKS = ("naaktbeeld-sexting", "sextortion-chantage")
 

@@ -32,20 +32,20 @@ from bot.incidents.form import asks_colleague_role
 from bot.notify import briefing
 from bot.playbooks import paths
 from bot.playbooks.schema import Playbook
-from tests.scenario.school import SCHOOL_YAML
 from tests.safety.walk import (
     JURISDICTIONS,
     KEY,
     LANGS,
     USER,
     Walk,
-    engine,
     all_walks,
+    engine,
     library,
     reply_text,
     sentences,
     shown_sections,
 )
+from tests.scenario.school import SCHOOL_YAML
 
 NEGATION = re.compile(r"\b(niet|geen|nooit|niets|niemand|zonder|not|never|no|nothing|nobody|don't|without)\b",
                       re.IGNORECASE)
@@ -182,7 +182,8 @@ def test_acute_distress_is_asked_early_and_makes_the_report_urgent(playbook_id: 
                 notice = option.notice.get(lang, jurisdiction) if option.notice else ""
                 missing = [w for w in DISTRESS_NOTICE[lang] if w not in notice]
                 if missing:
-                    problems.append(f"{playbook_id} distress={option.id} [{lang}/{jurisdiction}]: notice lacks {missing}")
+                    problems.append(f"{playbook_id} distress={option.id} [{lang}/{jurisdiction}]: "
+                                    f"notice lacks {missing}")
                 if NOT_YOURSELF.search(notice):
                     problems.append(f"{playbook_id} distress={option.id}: 'do not call the parents' belongs to "
                                     f"the honour-related risk only (C-04)")
@@ -251,7 +252,8 @@ INTERNAL = re.compile(r"\b(bij|aan) (de|het) (vertrouwenspersoon|directie|bestuu
                       re.IGNORECASE)
 ONLY_STAFF = re.compile(r"\balleen (de )?(vertrouwenspersoon|directie)|\bonly (the )?(confidential counsellor|"
                         r"school leadership)", re.IGNORECASE)
-LOOK_AWAY = {"nl": "niet opzoeken, niet bekijken, niet delen", "en": "do not look it up, do not view it, do not share it"}
+LOOK_AWAY = {"nl": "niet opzoeken, niet bekijken, niet delen",
+             "en": "do not look it up, do not view it, do not share it"}
 
 
 def honour_path(answers: dict[str, str]) -> bool:
