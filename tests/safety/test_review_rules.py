@@ -157,10 +157,11 @@ def test_dutch_staff_paths_on_sexual_images_follow_c05() -> None:
 
 # -- MUST 2 ------------------------------------------------------------------------------------
 
-#: Protocols about a pupil as (possible) victim; docent-meme (a colleague is the target) and
-#: preventie-beleid (policy questions) are not.
+#: Protocols about a pupil as (possible) victim (docent-meme: the pupil possibly on a sexual
+#: image of a colleague; medewerker-grensoverschrijdend: on its sexual paths); preventie-beleid
+#: (policy questions) is not. Each question's ``when`` limits it to where a pupil is the victim.
 PUPIL_VICTIM = ("naaktbeeld-sexting", "sextortion-chantage", "roddelaccount", "cyberpesten", "online-bedreiging",
-                "beeldpesten", "hack-nepaccount")
+                "beeldpesten", "hack-nepaccount", "docent-meme", "medewerker-grensoverschrijdend")
 DISTRESS_NOTICE = {"nl": ["niet alleen", "112", "directie", "ouders"],
                    "en": ["alone", "112", "school leadership", "parents"]}
 NOT_YOURSELF = re.compile(r"bel de ouders niet zelf|do not call the parents yourself", re.IGNORECASE)
