@@ -61,9 +61,9 @@ class Core:
         if self.directory is None:
             return None
         sessions = session_factory(self.db)
-        delivery = Delivery(self.platforms, sessions, self.library, self.directory)
-        self.workers = Workers(OutboxWorker(sessions, delivery, clock=self.clock),
-                               EscalationService(sessions, self.directory, clock=self.clock), interval=interval)
+        escalations = EscalationService(sessions, self.directory, clock=self.clock)
+        delivery = Delivery(self.platforms, sessions, self.library, self.directory, escalations)
+        self.workers = Workers(OutboxWorker(sessions, delivery, clock=self.clock), escalations, interval=interval)
         return self.workers
 
     async def handle(self, event: Event) -> list[Reply]:

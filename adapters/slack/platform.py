@@ -56,12 +56,12 @@ class SlackPlatform:
         """user id → the ``D…`` id of their DM with the bot, as Slack answered posts."""
 
     # -- messages ------------------------------------------------------------------
-    async def dm(self, to: UserRef, reply: Reply) -> MessageRef:
+    async def dm(self, to: UserRef, reply: Reply, *, key: str = "") -> MessageRef:
         """Posting to a user id opens the app's DM with them; the answer names the ``D…``
         channel, which later updates need (by one ``ts``: so one message)."""
         return await self.send(to.id, [render_one(reply)])
 
-    async def post(self, to: ChannelRef, reply: Reply) -> MessageRef:
+    async def post(self, to: ChannelRef, reply: Reply, *, key: str = "") -> MessageRef:
         """One message (the card and the briefing are updated or read as one)."""
         return await self._when_ready(lambda: self.send(to.id, [render_one(reply)]))
 
@@ -86,7 +86,7 @@ class SlackPlatform:
         assert first is not None
         return first
 
-    async def update(self, ref: MessageRef, reply: Reply) -> None:
+    async def update(self, ref: MessageRef, reply: Reply, *, key: str = "") -> None:
         """The outbox knows one ``ts`` per message, so what it updates stays one message."""
         page = render_one(reply)
         await self.client.chat_update(channel=ref.channel_id, ts=ref.id, text=page.text, blocks=page.blocks)
@@ -104,9 +104,11 @@ class SlackPlatform:
             await self.send(channel, pages[shared:], earlier=tuple(old[:shared]))
 
     # -- incident spaces -------------------------------------------------------------
-    async def open_space(self, *, name: str, members: list[UserRef]) -> ChannelRef:
+    async def open_space(self, *, name: str, members: list[UserRef], excluded: frozenset[str] = frozenset(),
+                         key: str = "") -> ChannelRef:
         """A private channel named from the incident number only; an existing one of the
-        bot's with that name is the one an earlier attempt created."""
+        bot's with that name is the one an earlier attempt created. Its members are invited by
+        :meth:`invite`, which the core calls next, side by side with posting the card."""
         channel_id = ""
         for attempt in range(MAX_NAME_SUFFIX + 1):
             candidate = name if attempt == 0 else f"{name}-{attempt + 1}"
@@ -125,12 +127,9 @@ class SlackPlatform:
             break
         if not channel_id:
             raise LookupError(f"no free channel name for {name}")
-        space = ChannelRef(PLATFORM, channel_id)
-        if members:
-            await self.invite(space, members)
-        return space
+        return ChannelRef(PLATFORM, channel_id)
 
-    async def invite(self, space: ChannelRef, members: list[UserRef]) -> None:
+    async def invite(self, space: ChannelRef, members: list[UserRef], *, key: str = "") -> None:
         ids = list(dict.fromkeys(m.id for m in members if m.id))
         chunks = [ids[i:i + INVITE_CHUNK] for i in range(0, len(ids), INVITE_CHUNK)]
         await asyncio.gather(*(self._invite_chunk(space.id, chunk) for chunk in chunks))

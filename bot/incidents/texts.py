@@ -179,6 +179,8 @@ def chronology_kind(lang: str, kind: str, detail: str) -> str:
         "checked": (f"stap afgevinkt: {detail}", f"step done: {detail}"),
         "unchecked": (f"stap heropend: {detail}", f"step reopened: {detail}"),
         "escalated": (f"doorgezet naar {detail}", f"escalated to {detail}"),
+        "unreachable": (f"niet bereikbaar via de chat ({detail}); doorgezet naar de volgende",
+                        f"not reachable in chat ({detail}); passed on to the next"),
         "briefing": ("teambriefing verstuurd", "team briefing sent"),
         "closed": (f"gesloten ({detail})", f"closed ({detail})"),
         "file": ("bestand gedeeld (niet opgeslagen)", "file shared (not stored)"),

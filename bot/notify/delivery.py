@@ -34,7 +34,7 @@ from bot.messages import Button, ButtonStyle, Reply, Section, Tone, headline
 from bot.notify import escalation
 from bot.notify.outbox import OutboxMessage, sent_refs
 from bot.playbooks.library import PlaybookLibrary
-from bot.ports import ChannelRef, ChatPlatform, MessageRef
+from bot.ports import ChannelRef, ChatPlatform, MessageRef, Unreachable
 
 
 class SpaceNotReady(Exception):
@@ -68,8 +68,11 @@ class Delivery:
     """The outbox worker's ``deliver``: routes each message to the right platform."""
 
     def __init__(self, platforms: Mapping[str, ChatPlatform], sessions: async_sessionmaker[AsyncSession],
-                 library: PlaybookLibrary, directory: SchoolDirectory) -> None:
+                 library: PlaybookLibrary, directory: SchoolDirectory,
+                 escalations: escalation.EscalationService | None = None) -> None:
         self._platforms = platforms  # not copied: adapters may register after start
+        self._escalation = escalations
+        """Told when a coordinator turns out to be unreachable, so the next role is pinged at once."""
         self._sessions = sessions
         self._library = library
         self._directory = directory
@@ -85,10 +88,17 @@ class Delivery:
         if kind == "dm":
             to = UserRef(platform.name, str(target["id"]))
             if message.payload.get("template") == "briefing_due":
-                return await platform.dm(to, await self._briefing_due(number))
-            return await platform.dm(to, render(message, lang, self._directory))
+                return await platform.dm(to, await self._briefing_due(number), key=message.key)
+            try:
+                return await platform.dm(to, render(message, lang, self._directory), key=message.key)
+            except Unreachable:
+                if message.payload.get("template") == "escalation" and self._escalation is not None:
+                    await self._escalation.unreachable(number=number, level=int(message.payload.get("level", 0)),
+                                                       user=to)
+                raise
         if kind == "space":
-            return await self._open_space(platform, number, [str(m) for m in message.payload.get("members", [])])
+            return await self._open_space(platform, number, [str(m) for m in message.payload.get("members", [])],
+                                          key=message.key)
         if kind == "card":
             await self._update_card(platform, number)
             return None
@@ -98,7 +108,7 @@ class Delivery:
             if not snapshot.incident.space_id:
                 raise SpaceNotReady(number)
             await platform.invite(ChannelRef(platform.name, snapshot.incident.space_id),
-                                  [UserRef(platform.name, str(target["id"]))])
+                                  [UserRef(platform.name, str(target["id"]))], key=message.key)
             return None
         if kind == "taken":
             await self._update_other_dms(platform, number, str(message.payload.get("owner", "")))
@@ -106,10 +116,11 @@ class Delivery:
         if kind == "briefing":  # exactly the text the owner confirmed
             text = str(message.payload.get("text", ""))
             return await platform.post(ChannelRef(platform.name, str(target["id"])),
-                                       Reply(headline(text), (Section(text),), lang=lang))
+                                       Reply(headline(text), (Section(text),), lang=lang), key=message.key)
         raise ValueError(f"unknown outbox kind {kind!r}")
 
-    async def _open_space(self, platform: ChatPlatform, number: str, members: list[str]) -> MessageRef | None:
+    async def _open_space(self, platform: ChatPlatform, number: str, members: list[str], *,
+                          key: str) -> MessageRef | None:
         async with self._sessions() as session:
             snapshot = await card.load(session, number)
         incident = snapshot.incident
@@ -122,15 +133,16 @@ class Delivery:
         if incident.space_id:
             space = ChannelRef(platform.name, incident.space_id)
         else:
-            space = await platform.open_space(name=f"incident-{number.lower()}", members=[])
+            space = await platform.open_space(name=f"incident-{number.lower()}", members=people,
+                                              excluded=frozenset(excluded), key=key)
             await self._store(incident.id, space_id=space.id)
         if incident.card_id:
-            await platform.invite(space, people)  # a repeated delivery: the card is already there
+            await platform.invite(space, people, key=key)  # a repeated delivery: the card is already there
             return None
         # Invite and post the card side by side: each is a round trip and neither needs the other.
         shown = card.render(snapshot, self._library, self._directory)
-        invited, posted = await asyncio.gather(platform.invite(space, people), platform.post(space, shown),
-                                               return_exceptions=True)
+        invited, posted = await asyncio.gather(platform.invite(space, people, key=key),
+                                               platform.post(space, shown, key=f"{key}:card"), return_exceptions=True)
         if isinstance(posted, BaseException):
             raise posted
         await self._store(incident.id, card_id=posted.id)
@@ -140,7 +152,7 @@ class Delivery:
         async with self._sessions() as session:
             current = card.render(await card.load(session, number), self._library, self._directory)
         if current != shown:
-            await platform.update(MessageRef(platform.name, space.id, posted.id), current)
+            await platform.update(MessageRef(platform.name, space.id, posted.id), current, key=f"{key}:card")
         return posted
 
     async def _store(self, incident_id: int, **values: str) -> None:
@@ -153,7 +165,7 @@ class Delivery:
         if not snapshot.incident.card_id:
             raise SpaceNotReady(number)
         ref = MessageRef(platform.name, snapshot.incident.space_id, snapshot.incident.card_id)
-        await platform.update(ref, card.render(snapshot, self._library, self._directory))
+        await platform.update(ref, card.render(snapshot, self._library, self._directory), key=f"{number}:card")
 
     async def _update_other_dms(self, platform: ChatPlatform, number: str, owner: str) -> None:
         lang = self._directory.language
@@ -163,7 +175,7 @@ class Delivery:
             refs = await sent_refs(session, key_prefix=f"{number}:escalation:")
         for key, ref in refs:
             if key.split(":", 3)[-1] != owner:  # the owner's own DM was replaced by their press
-                await platform.update(ref, Reply(text, (Section(text),), lang=lang))
+                await platform.update(ref, Reply(text, (Section(text),), lang=lang), key=key)
 
     async def _briefing_due(self, number: str) -> Reply:
         async with self._sessions() as session:

@@ -161,6 +161,26 @@ class EscalationService:
                                  at=now)
             return True
 
+    async def unreachable(self, *, number: str, level: int, user: UserRef) -> bool:
+        """A person pinged at ``level`` cannot be reached (they blocked the bot or lack the
+        app): the timer waiting on that level is made due now, so the next role is pinged at
+        once instead of after a window nobody could answer in. Returns whether it moved one.
+        The chronology records that someone could not be reached, never who (an id)."""
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            incident = (await session.execute(select(IncidentRow).where(IncidentRow.number == number))
+                        ).scalar_one_or_none()
+            if incident is None or incident.owner_id is not None or incident.status == "closed":
+                return False
+            moved = await session.execute(
+                update(EscalationRow).where(EscalationRow.incident_id == incident.id, EscalationRow.level == level,
+                                            EscalationRow.status == PENDING, EscalationRow.due_at > now)
+                .values(due_at=now))
+            role = next((r for r in self._directory.roles
+                         if user.id in getattr(self._directory.roles[r], user.platform, [])), "")
+            await journal.record(session, incident, actor="protocolwijzer", kind="unreachable", detail=role, at=now)
+            return bool(moved.rowcount)  # type: ignore[attr-defined]
+
     async def fire_due(self) -> int:
         """Escalate every incident whose window passed unacknowledged; returns how many."""
         now = self._clock()

@@ -29,13 +29,15 @@ from sqlalchemy import JSON, DateTime, Integer, String, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.ports import MessageRef
+from bot.ports import MessageRef, Unreachable
 from bot.store.db import upsert_insert
 from bot.store.models import Base, utcnow
 
 log = logging.getLogger(__name__)
 
 PENDING, SENT, FAILED, CANCELLED = "pending", "sent", "failed", "cancelled"
+UNREACHABLE = "Unreachable"
+"""``last_error`` of a message given up because its recipient cannot be reached."""
 
 
 class OutboxRow(Base):
@@ -145,6 +147,9 @@ class OutboxWorker:
         for message in messages:
             try:
                 ref = await self._deliver(message)
+            except Unreachable:  # blocked or not installed: retrying will not help (the escalation moved on)
+                log.warning("outbox delivery %s: the recipient cannot be reached; given up", message.key)
+                await self._failed(message, UNREACHABLE, final=True)
             except Exception as exc:  # the platform failed: retry later, never lose it
                 log.warning("outbox delivery %s failed (%s); retrying later", message.key, type(exc).__name__)
                 await self._failed(message, type(exc).__name__)
@@ -190,9 +195,9 @@ class OutboxWorker:
                         result=result)
             )
 
-    async def _failed(self, message: OutboxMessage, error: str) -> None:
+    async def _failed(self, message: OutboxMessage, error: str, *, final: bool = False) -> None:
         attempts = message.attempts + 1
-        status = FAILED if attempts >= self._max_attempts else PENDING
+        status = FAILED if final or attempts >= self._max_attempts else PENDING
         async with self._sessions() as session, session.begin():
             await session.execute(
                 update(OutboxRow).where(OutboxRow.id == message.id, OutboxRow.claimed_by == message.claim)
@@ -217,10 +222,13 @@ async def sent_refs(session: AsyncSession, *, key_prefix: str) -> list[tuple[str
 
 
 async def status_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
-    """How many messages are pending, sent or failed (for health and metrics)."""
+    """How many messages are pending, sent, failed or cancelled, and how many were given up
+    because their recipient could not be reached (for health and metrics)."""
     async with sessions() as session:
-        rows = (await session.execute(select(OutboxRow.status))).scalars().all()
-    counts = {PENDING: 0, SENT: 0, FAILED: 0, CANCELLED: 0}
-    for status in rows:
+        rows = (await session.execute(select(OutboxRow.status, OutboxRow.last_error))).all()
+    counts = {PENDING: 0, SENT: 0, FAILED: 0, CANCELLED: 0, "unreachable": 0}
+    for status, error in rows:
         counts[status] = counts.get(status, 0) + 1
+        if status == FAILED and error == UNREACHABLE:
+            counts["unreachable"] += 1
     return counts

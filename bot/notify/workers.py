@@ -31,12 +31,14 @@ class Workers:
     async def run_once(self) -> int:
         """Fire what is due and deliver until nothing more is due; returns deliveries."""
         async with self._round:
-            await self.escalation.fire_due()
             delivered = 0
+            fired = await self.escalation.fire_due()
             for _round in range(MAX_ROUNDS):
                 count = await self.outbox.run_once()
                 delivered += count
-                if count == 0:
+                # Fired again after each round: a coordinator found unreachable makes the next level due now.
+                fired = await self.escalation.fire_due()
+                if count == 0 and fired == 0:
                     break
             return delivered
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.events import UserRef
 from bot.messages import Reply
-from bot.ports import ChannelRef, MessageRef
+from bot.ports import ChannelRef, MessageRef, Unreachable
 
 
 @dataclass
@@ -26,6 +26,8 @@ class FakePlatform:
     """The current content of every message by id (updates replace it)."""
     failures: int = 0
     """Fail this many calls first (a platform outage)."""
+    unreachable: set[str] = field(default_factory=set)
+    """People who blocked the bot: a direct message to them raises :class:`Unreachable`."""
 
     def _maybe_fail(self) -> None:
         if self.failures:
@@ -38,29 +40,32 @@ class FakePlatform:
         self.messages[ref] = reply
         return MessageRef(self.name, to, ref)
 
-    async def dm(self, to: UserRef, reply: Reply) -> MessageRef:
+    async def dm(self, to: UserRef, reply: Reply, *, key: str = "") -> MessageRef:
         self._maybe_fail()
+        if to.id in self.unreachable:
+            raise Unreachable(to.platform)
         return self._store("dm", to.id, reply)
 
-    async def post(self, to: ChannelRef, reply: Reply) -> MessageRef:
+    async def post(self, to: ChannelRef, reply: Reply, *, key: str = "") -> MessageRef:
         self._maybe_fail()
         return self._store("post", to.id, reply)
 
-    async def update(self, ref: MessageRef, reply: Reply) -> None:
+    async def update(self, ref: MessageRef, reply: Reply, *, key: str = "") -> None:
         self._maybe_fail()
         if ref.id not in self.messages:
             raise LookupError(f"no message {ref.id}")
         self.sent.append(Sent("update", ref.channel_id, reply, ref.id))
         self.messages[ref.id] = reply
 
-    async def open_space(self, *, name: str, members: list[UserRef]) -> ChannelRef:
+    async def open_space(self, *, name: str, members: list[UserRef], excluded: frozenset[str] = frozenset(),
+                         key: str = "") -> ChannelRef:
         self._maybe_fail()
         if name not in self.spaces:
             self.sent.append(Sent("open_space", name, Reply(name)))
         self.spaces.setdefault(name, set()).update(m.id for m in members)
         return ChannelRef(self.name, name)
 
-    async def invite(self, space: ChannelRef, members: list[UserRef]) -> None:
+    async def invite(self, space: ChannelRef, members: list[UserRef], *, key: str = "") -> None:
         self._maybe_fail()
         self.spaces[space.id].update(m.id for m in members)
         self.sent.append(Sent("invite", space.id, Reply(", ".join(m.id for m in members))))

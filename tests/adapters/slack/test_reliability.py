@@ -202,6 +202,7 @@ async def test_invites_go_in_chunks_and_wait_for_a_fresh_channel() -> None:
 
         platform = SlackPlatform(make_client("xoxb-test", fake.url, timeout=5), pauses=(0.01, 0.01, 0.01, 0.01))
         space = await platform.open_space(name="incident-2026-0007", members=[UserRef("slack", u) for u in users])
+        await platform.invite(space, [UserRef("slack", u) for u in users])
         assert fake.members(space.id) >= set(users)
         assert fake.max_invite_chunk <= 30
         # Repeated (the outbox after a crash): the same channel, no second one, no error.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.events import UserRef
@@ -84,3 +85,42 @@ def test_every_template_renders_in_both_languages(lang: str) -> None:
         message = OutboxMessage(1, "k", "dm", {"platform": "web", "id": "u"},
                                 {"template": template, "number": "2026-0001", "role": "directie", "urgent": True}, 0)
         assert "2026-0001" in render(message, lang).text
+
+
+async def test_an_unreachable_coordinator_passes_the_incident_on_to_the_next_role_at_once(
+    db: AsyncEngine, sample_library: PlaybookLibrary,
+) -> None:
+    """A 403 from the platform (the bot blocked, the app not installed) is not retried for an
+    hour while nobody answers: the message is given up, the chronology says so, and the next
+    role of the chain is pinged in the same round of the workers."""
+    from bot.notify.outbox import status_counts
+    from bot.notify.workers import Workers
+
+    clock = Clock()
+    sessions = session_factory(db)
+    platform = FakePlatform(unreachable={"vp1", "vp2"})
+    escalation = EscalationService(sessions, DIRECTORY, clock=clock)
+    delivery = Delivery({"web": platform}, sessions, sample_library, DIRECTORY, escalation)
+    workers = Workers(OutboxWorker(sessions, delivery, clock=clock), escalation)
+    async with sessions() as session, session.begin():
+        incident = IncidentRow(number="2026-0043", playbook="naaktbeeld-sexting", answers={},
+                               reporter_platform="web", reporter_id="teacher", excluded=[])
+        session.add(incident)
+        await session.flush()
+        await escalation.start(session, incident=incident, roles=["vertrouwenspersoon"],
+                               window=parse_window("15m"), urgent=True)
+
+    await workers.run_once()
+    [dm] = platform.to("dir1")
+    assert "2026-0043" in dm.text, "the leadership is pinged without waiting the 15-minute window"
+    counts = await status_counts(sessions)
+    assert counts["unreachable"] == 2 and counts["sent"] == 1
+    await workers.run_once()
+    assert platform.to("board1") == [], "the board waits for the leadership's own window"
+
+
+    from bot.incidents.models import ChronologyRow
+
+    async with sessions() as session:
+        kinds = list((await session.execute(select(ChronologyRow.kind))).scalars())
+    assert kinds.count("unreachable") == 2 and "escalated" in kinds

@@ -64,7 +64,8 @@ async def test_after_max_attempts_the_message_is_kept_as_failed(db: AsyncEngine)
     for _ in range(5):
         await worker.run_once()
         clock.advance(hours=1)
-    assert await status_counts(session_factory(db)) == {"pending": 0, "sent": 0, "failed": 1, "cancelled": 0}
+    assert await status_counts(session_factory(db)) == {"pending": 0, "sent": 0, "failed": 1, "cancelled": 0,
+                                                     "unreachable": 0}
 
 
 async def test_a_worker_that_dies_mid_delivery_loses_its_lease(db: AsyncEngine) -> None:
