@@ -12,9 +12,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
+from bot import teams_ids
 from bot.playbooks.problems import validation_problems
 from bot.playbooks.schema import CLOCK_PATTERN, Slug
-from bot.yamlmarks import load_marked
+from bot.yamlmarks import MarkedDocument, load_marked
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ClockTime = Annotated[str, StringConstraints(pattern=CLOCK_PATTERN)]
@@ -53,6 +54,20 @@ class WorkingHours(_Model):
     tz: str = "Europe/Amsterdam"
 
 
+class TeamsSettings(_Model):
+    """The school's Microsoft 365 tenant and where incidents live in Teams.
+
+    ``incident_space``: ``graph`` (a private group chat per incident through Microsoft Graph,
+    with exactly the people the protocol reports to) or ``channel`` (a thread per incident
+    in ``safety_channel``, a standard channel of a private team; readable by every member of
+    that team, so an incident whose suspected colleague is in that team goes 1:1 instead).
+    """
+
+    tenant_id: str = ""
+    incident_space: Literal["graph", "channel"] = "graph"
+    safety_channel: str = ""
+
+
 class SchoolDirectory(_Model):
     school: str
     jurisdiction: Literal["nl", "vl"] = "nl"
@@ -61,6 +76,7 @@ class SchoolDirectory(_Model):
     escalation: list[Slug] = []
     channels: dict[Slug, ChannelTargets] = {}
     working_hours: WorkingHours = WorkingHours()
+    teams: TeamsSettings | None = None
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
@@ -93,4 +109,38 @@ def load_directory(path: Path) -> tuple[SchoolDirectory | None, list[str]]:
     if not _TZ_PATTERN.match(directory.working_hours.tz):
         problems.append(f"{doc.where(('working_hours', 'tz'))}: '{directory.working_hours.tz}' "
                         "is not a time zone like Europe/Amsterdam")
+    problems.extend(_teams_problems(directory, doc))
     return (None, problems) if problems else (directory, [])
+
+
+def _teams_problems(directory: SchoolDirectory, doc: MarkedDocument) -> list[str]:
+    """The Teams fields: people as e-mail/UPN, Entra object id or 29: id; channels as an id
+    or a copied link; a tenant id and, in channel mode, the safety channel."""
+    problems = []
+    uses_teams = directory.teams is not None
+    for role, holders in directory.roles.items():
+        for index, value in enumerate(holders.teams):
+            uses_teams = True
+            if teams_ids.person_kind(value) is None:
+                problems.append(f"{doc.where(('roles', role, 'teams', index))}: '{value}' is not an e-mail address, "
+                                "an Entra object id or a Teams 29: id")
+    for name, target in directory.channels.items():
+        if target.teams:
+            uses_teams = True
+            if teams_ids.parse_channel(target.teams) is None:
+                problems.append(f"{doc.where(('channels', name, 'teams'))}: not a Teams channel link or 19:… id "
+                                "(in Teams: ⋯ next to the channel → Get link to channel)")
+    if not uses_teams:
+        return problems
+    settings = directory.teams or TeamsSettings()
+    if not teams_ids.GUID.match(settings.tenant_id):
+        where = doc.where(("teams", "tenant_id")) if directory.teams else f"{doc.file}:1"
+        problems.append(f"{where}: teams.tenant_id must be the school's Microsoft 365 tenant id (a GUID, "
+                        "Entra admin center → Overview)")
+    if settings.incident_space == "channel":
+        if not settings.safety_channel:
+            problems.append(f"{doc.where(('teams', 'incident_space'))}: channel mode needs teams.safety_channel, "
+                            "a standard channel of the private safety team")
+        elif teams_ids.parse_channel(settings.safety_channel) is None:
+            problems.append(f"{doc.where(('teams', 'safety_channel'))}: not a Teams channel link or 19:… id")
+    return problems
