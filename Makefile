@@ -15,7 +15,7 @@ $(VENV)/.run-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,slack]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,slack,teams]'
 	touch $@ $(VENV)/.run-installed
 
 run: $(VENV)/.run-installed

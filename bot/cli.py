@@ -25,6 +25,16 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the bot (the local simulator when no platform is configured)")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1 or $HOST)")
     serve.add_argument("--port", type=int, help="port (default 3978 or $PORT)")
+    serve.add_argument("--teams-anonymous", action="store_true",
+                       help="Teams without tokens, for local testing on 127.0.0.1 only")
+
+    package = sub.add_parser("teams-package", help="build the Teams app package to upload in the Teams admin center")
+    package.add_argument("--app-id", required=True, help="the Azure Bot's Microsoft App ID (TEAMS_APP_ID)")
+    package.add_argument("--out", type=Path, default=Path("protocolwijzer-teams.zip"), help="zip file to write")
+    package.add_argument("--incident-space", choices=["graph", "channel"],
+                         help="as teams.incident_space in school.yaml (default: read from it, else graph)")
+    package.add_argument("--version", default="1.0.0", help="app version; raise it with every new upload")
+    package.add_argument("--website", help="the school's or supplier's https page shown in the app details")
 
     lint = sub.add_parser("lint", help="check playbooks and the school directory")
     lint.add_argument("paths", nargs="*", type=Path, help="playbook files or directories (default $PLAYBOOKS_DIR)")
@@ -80,7 +90,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_purge(settings, args.older_than))
     if args.command == "chat":
         return asyncio.run(_chat(settings))
-    return asyncio.run(_serve(settings, args.host, args.port))
+    if args.command == "teams-package":
+        return _teams_package(settings, args)
+    return asyncio.run(_serve(settings, args.host, args.port, teams_anonymous=args.teams_anonymous))
 
 
 def _lint(settings: Settings, paths: list[Path], school: Path | None) -> int:
@@ -196,15 +208,52 @@ async def _chat(settings: Settings) -> int:
         await core.close()
 
 
-async def _serve(settings: Settings, host: str | None, port: int | None) -> int:
-    """Slack when ``SLACK_BOT_TOKEN`` is set; else the simulator with the background
+def _teams_package(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        from adapters.teams.package import PackageError, build_package
+    except ImportError:
+        print("the Teams package needs the teams extra: pip install '.[teams]'", file=sys.stderr)
+        return 1
+    space = args.incident_space
+    if space is None and settings.school_config.exists():
+        from bot.directory import load_directory
+
+        directory, _ = load_directory(settings.school_config)
+        space = directory.teams.incident_space if directory and directory.teams else None
+    try:
+        out = build_package(args.out, app_id=args.app_id, incident_space=space or "graph", version=args.version,
+                            website=args.website)
+    except PackageError as exc:
+        print(f"protocolwijzer: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {out} (incident space: {space or 'graph'}); upload it in the Teams admin center", file=sys.stderr)
+    return 0
+
+
+def _teams_configured() -> bool:
+    return any(os.environ.get(name, "").strip() for name in ("TEAMS_APP_ID", "TEAMS_APP_PASSWORD",
+                                                            "TEAMS_CERTIFICATE_PATH"))
+
+
+async def _serve(settings: Settings, host: str | None, port: int | None, *, teams_anonymous: bool = False) -> int:
+    """Teams when ``TEAMS_APP_ID`` is set (or ``--teams-anonymous``), beside Slack when
+    ``SLACK_BOT_TOKEN`` is set too; Slack alone; else the simulator with the background
     workers (started by ``start_web``). Without a ``school.yaml`` the simulator uses the
     repository's ``school.example.yaml`` as its demo school, so that ``make run`` shows
-    the whole incident journey; Slack never does (its ids would be the demo's)."""
+    the whole incident journey; Slack and Teams never do (its ids would be the demo's)."""
     import bot
     from bot.app import build_core
 
-    if os.environ.get("SLACK_BOT_TOKEN", "").strip():
+    slack = bool(os.environ.get("SLACK_BOT_TOKEN", "").strip())
+    if teams_anonymous or _teams_configured():
+        try:
+            from adapters.teams.serve import serve_teams
+        except ImportError:
+            print("Teams needs the teams extra: pip install '.[teams]'", file=sys.stderr)
+            return 1
+        return await serve_teams(settings, host, port, anonymous=teams_anonymous, with_slack=slack,
+                                 until=_until_stopped)
+    if slack:
         return await _serve_slack(settings, host, port)
     from adapters.web.app import start_web
 

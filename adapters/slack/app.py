@@ -81,12 +81,17 @@ async def check_token(service: SlackService) -> dict[str, Any]:
 
 def create_web_app(service: SlackService) -> web.Application:
     web_app = web.Application(client_max_size=MAX_BODY)
+    mount(web_app, service)
+    web_app.router.add_get("/healthz", healthz)
+    return web_app
+
+
+def mount(web_app: web.Application, service: SlackService) -> None:
+    """Slack's routes and background work on an existing server (Teams may share it)."""
     web_app[SERVICE_KEY] = service
-    web_app.router.add_get("/healthz", _healthz)
     if service.config.mode == HTTP:
         web_app.router.add_post(EVENTS_PATH, _events)
     web_app.cleanup_ctx.append(_running)
-    return web_app
 
 
 async def start_slack(service: SlackService, host: str, port: int) -> web.AppRunner:
@@ -109,7 +114,7 @@ async def _running(web_app: web.Application) -> AsyncIterator[None]:
     own_session = client.session is None
     if own_session:
         client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
-    workers = service.core.make_workers(interval=WORKER_INTERVAL)
+    workers = service.core.workers or service.core.make_workers(interval=WORKER_INTERVAL)
     tasks = [asyncio.create_task(workers.run())] if workers and service.run_workers else []
     if service.socket is not None:
         await service.socket.connect_async()  # type: ignore[no-untyped-call]
@@ -133,7 +138,7 @@ async def _events(request: web.Request) -> web.Response:
     return await to_aiohttp_response(await service.app.async_dispatch(await to_bolt_request(request)))
 
 
-async def _healthz(request: web.Request) -> web.Response:
+async def healthz(request: web.Request) -> web.Response:
     service = request.app[SERVICE_KEY]
     body: dict[str, Any] = {"status": "ok", "platform": "slack", "mode": service.config.mode,
                             "playbooks": len(service.core.library)}

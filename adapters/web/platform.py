@@ -124,13 +124,13 @@ class WebPlatform:
         self._clock = clock
 
     # -- the port ------------------------------------------------------------------
-    async def dm(self, to: UserRef, reply: Reply) -> MessageRef:
+    async def dm(self, to: UserRef, reply: Reply, *, key: str = "") -> MessageRef:
         return await self.add(dm_channel(to.id), reply)
 
-    async def post(self, to: ChannelRef, reply: Reply) -> MessageRef:
+    async def post(self, to: ChannelRef, reply: Reply, *, key: str = "") -> MessageRef:
         return await self.add(to.id, reply)
 
-    async def update(self, ref: MessageRef, reply: Reply) -> None:
+    async def update(self, ref: MessageRef, reply: Reply, *, key: str = "") -> None:
         if not ref.id.isdigit():
             raise LookupError(f"no message {ref.id!r}")
         async with self._sessions() as session, session.begin():
@@ -140,7 +140,8 @@ class WebPlatform:
         if changed.rowcount != 1:  # type: ignore[attr-defined]
             raise LookupError(f"no message {ref.id!r} in {ref.channel_id!r}")
 
-    async def open_space(self, *, name: str, members: list[UserRef]) -> ChannelRef:
+    async def open_space(self, *, name: str, members: list[UserRef], excluded: frozenset[str] = frozenset(),
+                         key: str = "") -> ChannelRef:
         async with self._sessions() as session, session.begin():
             insert = upsert_insert(session)
             await session.execute(insert(WebSpaceRow).values(name=name, created_at=self._clock())
@@ -148,7 +149,7 @@ class WebPlatform:
             await self._add_members(session, name, members)
         return ChannelRef(PLATFORM, f"{SPACE_PREFIX}{name}")
 
-    async def invite(self, space: ChannelRef, members: list[UserRef]) -> None:
+    async def invite(self, space: ChannelRef, members: list[UserRef], *, key: str = "") -> None:
         name = space.id.removeprefix(SPACE_PREFIX)
         async with self._sessions() as session, session.begin():
             if not space.id.startswith(SPACE_PREFIX) or await session.get(WebSpaceRow, name) is None:

@@ -1,0 +1,270 @@
+"""The port on Teams: 1:1 messages, channel posts, card updates and incident spaces.
+
+Every call may be repeated by the outbox after a crash or an error. Teams has no
+idempotency key, so what is sent under an outbox key is written down at once
+(:class:`~adapters.teams.store.SentLedger`) and a repeat updates that message instead of
+sending a second one. A person who blocked the bot or lacks the app (403) raises
+:class:`~bot.ports.Unreachable`, so the escalation moves on at once.
+
+Incident spaces, as the school chose in ``school.yaml`` (``teams.incident_space``):
+
+* ``graph``: a group chat per incident through Microsoft Graph, with exactly the people
+  the protocol reports to, topic "Incident 2026-0042" (a number, never names), the app
+  installed in it so the card can be posted there;
+* ``channel``: a thread per incident in the safety team's channel. Every member of that
+  team reads every thread, so when someone excluded from this incident is a member, the
+  incident stays out of the channel and each member gets the card in their 1:1 chat;
+* ``direct`` (the fallback above, and for a single member): the card in each member's 1:1
+  chat; an update reaches every copy, and someone invited later gets their own.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.teams.cards import card_activity, render_cards
+from adapters.teams.connector import Connector, ConnectorError
+from adapters.teams.graph import GraphClient
+from adapters.teams.people import PLATFORM, People, Person
+from adapters.teams.store import SentLedger, TeamsSpaceRow
+from bot import teams_ids
+from bot.directory import SchoolDirectory
+from bot.events import UserRef
+from bot.messages import Reply
+from bot.ports import ChannelRef, MessageRef, Unreachable
+
+log = logging.getLogger(__name__)
+
+DIRECT = "direct:"
+GRAPH, CHANNEL, DIRECT_MODE = "graph", "channel", "direct"
+
+
+class TeamsPlatform:
+    name = PLATFORM
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], connector: Connector, people: People,
+                 directory: SchoolDirectory | None, *, graph: GraphClient | None = None, manifest_id: str = "") -> None:
+        self._sessions = sessions
+        self.connector = connector
+        self.people = people
+        self._directory = directory
+        self._graph = graph
+        self._manifest_id = manifest_id
+        self.ledger = SentLedger(sessions)
+
+    @property
+    def mode(self) -> str:
+        teams = self._directory.teams if self._directory else None
+        return teams.incident_space if teams else GRAPH
+
+    # -- messages ----------------------------------------------------------------------
+    async def dm(self, to: UserRef, reply: Reply, *, key: str = "") -> MessageRef:
+        person = await self.people.resolve(to.id)
+        if person is None:
+            log.warning("a Teams person in school.yaml could not be found in Teams; treated as unreachable")
+            raise Unreachable(PLATFORM)
+        try:
+            service_url, conversation = await self.people.personal_chat(person)
+            return await self._send(service_url, conversation, reply, key=key, owner=to.id)
+        except ConnectorError as exc:
+            if exc.blocked:
+                raise Unreachable(PLATFORM) from None
+            raise
+
+    async def _send(self, service_url: str, conversation: str, reply: Reply, *, key: str,
+                    owner: str = "") -> MessageRef:
+        """One reply as one or more cards; a repeat under the same key updates what was sent."""
+        activities = [card_activity(card) for card in render_cards(reply, owner=owner)]
+        sent = await self.ledger.find(key)
+        if sent is not None and sent.conversation_id == conversation and sent.activity_ids:
+            for activity_id, activity in zip(sent.activity_ids, activities, strict=False):
+                await self.connector.update(service_url, conversation, activity_id, activity)
+            return MessageRef(PLATFORM, conversation, sent.activity_ids[0])
+        ids = []
+        for activity in activities:
+            ids.append(await self.connector.send(service_url, conversation, activity))
+            if len(ids) == 1:
+                await self.ledger.record(key, conversation, ids)
+        return MessageRef(PLATFORM, conversation, ids[0])
+
+    async def post(self, to: ChannelRef, reply: Reply, *, key: str = "") -> MessageRef:
+        """In an incident space, or a new thread in a team channel (the briefing)."""
+        space = await self._space(to.id)
+        if space is not None:
+            if space.mode == DIRECT_MODE:
+                await self._copies(space, reply, key=key)
+                return MessageRef(PLATFORM, to.id, "card")
+            return await self._send(self.people.service_url, space.conversation_id, reply, key=key)
+        channel = teams_ids.parse_channel(to.id)
+        if channel is None:
+            raise LookupError("not a Teams channel (check channels in school.yaml)")
+        sent = await self.ledger.find(key)
+        if sent is not None:
+            return MessageRef(PLATFORM, sent.conversation_id, sent.activity_ids[0])
+        [activity, *rest] = [card_activity(card) for card in render_cards(reply)]
+        conversation, activity_id = await self.connector.create_conversation(self.people.service_url, {
+            "isGroup": True, "channelData": {"channel": {"id": channel.channel_id},
+                                             "tenant": {"id": self.people.tenant_id}},
+            "activity": activity, "tenantId": self.people.tenant_id})
+        await self.ledger.record(key, conversation, [activity_id])
+        for more in rest:
+            await self.connector.send(self.people.service_url, conversation, more)
+        return MessageRef(PLATFORM, conversation, activity_id)
+
+    async def update(self, ref: MessageRef, reply: Reply, *, key: str = "") -> None:
+        space = await self._space(ref.channel_id)
+        if space is not None and space.mode == DIRECT_MODE:
+            await self._copies(space, reply, key=key)
+            return
+        [card, *_] = render_cards(reply)
+        await self.connector.update(self.people.service_url, ref.channel_id, ref.id, card_activity(card))
+        if space is not None and space.copies:
+            await self._copies(space, reply, key=key)
+
+    # -- incident spaces ---------------------------------------------------------------
+    async def open_space(self, *, name: str, members: list[UserRef], excluded: frozenset[str] = frozenset(),
+                         key: str = "") -> ChannelRef:
+        async with self._sessions() as session:
+            existing = await session.get(TeamsSpaceRow, name)
+        if existing is not None:
+            return ChannelRef(PLATFORM, self._space_id(existing))
+        ids = list(dict.fromkeys(m.id for m in members if m.id))
+        mode = self.mode
+        if mode == GRAPH and len(ids) >= 2:
+            return await self._open_chat(name, ids)
+        if mode == CHANNEL:
+            roster = await self.people.roster(self._safety_channel())
+            if not any(_is_member(value, roster) for value in excluded):
+                return await self._open_thread(name, ids, roster)
+        if mode == CHANNEL:
+            log.info("an excluded person is in the safety team: this incident goes 1:1, not in the channel")
+        await self._store(TeamsSpaceRow(name=name, mode=DIRECT_MODE, members=ids, copies={}))
+        return ChannelRef(PLATFORM, f"{DIRECT}{name}")
+
+    async def invite(self, space: ChannelRef, members: list[UserRef], *, key: str = "") -> None:
+        """Group chat: added through Graph. Thread: a member outside the safety team gets a
+        1:1 copy of the card. Direct: a 1:1 copy. Copies are sent by the next card update,
+        which the core queues right after every invite."""
+        row = await self._space(space.id)
+        if row is None:
+            raise LookupError("no such Teams incident space")
+        ids = [m.id for m in members if m.id and m.id not in row.members]
+        if not ids:
+            return
+        copies = dict(row.copies)
+        if row.mode == GRAPH and self._graph is not None:
+            for user_id in ids:
+                await self._graph.add_chat_member(row.conversation_id, await self._graph_member(user_id))
+        elif row.mode == CHANNEL:
+            roster = await self.people.roster(self._safety_channel())
+            copies.update({user_id: [] for user_id in ids if not _is_member(user_id, roster)})
+        async with self._sessions() as session, session.begin():
+            await session.execute(update(TeamsSpaceRow).where(TeamsSpaceRow.name == row.name)
+                                  .values(members=[*row.members, *ids], copies=copies))
+
+    async def _open_chat(self, name: str, ids: list[str]) -> ChannelRef:
+        if self._graph is None:
+            raise LookupError("graph incident spaces need Microsoft Graph (TEAMS_APP_PASSWORD or a certificate)")
+        topic = f"Incident {name.removeprefix('incident-').upper()}"
+        chat_id = await self._graph.create_group_chat(topic, [await self._graph_member(i) for i in ids])
+        # Stored at once: Graph has no idempotency key, a retry must not make a second chat.
+        await self._store(TeamsSpaceRow(name=name, mode=GRAPH, conversation_id=chat_id, members=ids, copies={}))
+        await self._graph.install_app(chat_id, await self._graph.catalog_app_id(self._manifest_id))
+        log.info("created the group chat of %s", topic)
+        return ChannelRef(PLATFORM, chat_id)
+
+    async def _open_thread(self, name: str, ids: list[str], roster: list[dict[str, Any]]) -> ChannelRef:
+        channel = self._safety_channel()
+        topic = f"**Incident {name.removeprefix('incident-').upper()}**"
+        [root] = [card_activity(card) for card in render_cards(Reply(topic.replace("**", ""), ()))]
+        conversation, activity_id = await self.connector.create_conversation(self.people.service_url, {
+            "isGroup": True, "channelData": {"channel": {"id": channel}, "tenant": {"id": self.people.tenant_id}},
+            "activity": root, "tenantId": self.people.tenant_id})
+        if ";messageid=" not in conversation:
+            conversation = f"{channel};messageid={activity_id}"
+        # A member outside the safety team cannot read the thread: they get a 1:1 copy of the card.
+        outside = {user_id: [] for user_id in ids if not _is_member(user_id, roster)}
+        await self._store(TeamsSpaceRow(name=name, mode=CHANNEL, conversation_id=conversation, members=ids,
+                                        copies=outside))
+        return ChannelRef(PLATFORM, conversation)
+
+    def _safety_channel(self) -> str:
+        teams = self._directory.teams if self._directory else None
+        channel = teams_ids.parse_channel(teams.safety_channel) if teams else None
+        if channel is None:
+            raise LookupError("channel incident spaces need teams.safety_channel in school.yaml")
+        return channel.channel_id
+
+    async def _graph_member(self, user_id: str) -> str:
+        """What Graph binds a chat member by: the object id, or the e-mail/UPN as the school wrote it."""
+        if teams_ids.person_kind(user_id) == teams_ids.UPN:
+            return user_id
+        person = await self.people.resolve(user_id)
+        if person is None or not person.object_id:
+            raise Unreachable(PLATFORM)
+        return person.object_id
+
+    async def _copies(self, space: TeamsSpaceRow, reply: Reply, *, key: str) -> None:
+        """The card in every member's 1:1 chat: updated where it is, sent where it is not."""
+        copies: dict[str, Any] = dict(space.copies)
+        [card, *_] = render_cards(reply)
+        activity = card_activity(card)
+        targets = space.members if space.mode == DIRECT_MODE else [m for m in space.members if m in copies]
+        for user_id in targets:
+            if copies.get(user_id):
+                conversation, activity_id = copies[user_id]
+                await self.connector.update(self.people.service_url, conversation, activity_id, activity)
+                continue
+            person = await self.people.resolve(user_id)
+            if person is None:
+                log.warning("an incident member could not be found in Teams; no copy of the card")
+                continue
+            try:
+                service_url, conversation = await self.people.personal_chat(person)
+                activity_id = await self.connector.send(service_url, conversation, activity)
+            except ConnectorError as exc:
+                if not exc.blocked:
+                    raise
+                log.warning("an incident member cannot get messages from the bot; no copy of the card")
+                continue
+            copies[user_id] = [conversation, activity_id]
+            async with self._sessions() as session, session.begin():  # each copy recorded as it lands
+                await session.execute(update(TeamsSpaceRow).where(TeamsSpaceRow.name == space.name)
+                                      .values(copies=dict(copies)))
+
+    async def _space(self, space_id: str) -> TeamsSpaceRow | None:
+        async with self._sessions() as session:
+            if space_id.startswith(DIRECT):
+                return await session.get(TeamsSpaceRow, space_id.removeprefix(DIRECT))
+            return (await session.execute(select(TeamsSpaceRow).where(TeamsSpaceRow.conversation_id == space_id)
+                                          .limit(1))).scalar_one_or_none()
+
+    @staticmethod
+    def _space_id(row: TeamsSpaceRow) -> str:
+        return f"{DIRECT}{row.name}" if row.mode == DIRECT_MODE else row.conversation_id
+
+    async def _store(self, row: TeamsSpaceRow) -> None:
+        async with self._sessions() as session, session.begin():
+            session.add(row)
+
+    async def reach(self, user_id: str) -> tuple[str, str, Person]:
+        """(service URL, personal chat, person) of someone the core names, for answers that
+        belong in their 1:1 chat (a mention, a press in a shared place)."""
+        person = await self.people.resolve(user_id)
+        if person is None:
+            raise Unreachable(PLATFORM)
+        service_url, conversation = await self.people.personal_chat(person)
+        return service_url, conversation, person
+
+
+def _is_member(value: str, roster: list[dict[str, Any]]) -> bool:
+    """Whether a directory id (e-mail, object id or 29: id) names someone in a roster."""
+    return any(teams_ids.same_person(value, object_id=str(member.get("aadObjectId") or ""),
+                                     teams_id=str(member.get("id") or ""),
+                                     upn=str(member.get("userPrincipalName") or ""),
+                                     email=str(member.get("email") or ""))
+               for member in roster)

@@ -1,0 +1,140 @@
+"""The whole journey on Teams, over HTTP against the fake Bot Connector and Graph: a question
+in the personal chat → card → triage by invokes → the report form → the incident's group
+chat (graph) or thread (channel) → the coordinators' 1:1 pings with [Ik pak dit op] →
+re-escalation → take → the reporter told → checklist ticks → briefing preview → the team
+channel post → close. The suspected colleague never hears of it, in either mode."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from tests.adapters.teams.world import Shown, TeamsWorld
+from tests.fakes import teams_activities as a
+from tests.fakes.teams_connector import buttons
+
+QUESTION = "er gaat een naaktfoto rond van een leerling, wat moet ik doen?"
+ANSWERS = {"distress": "Nee", "honour": "Nee", "minor": "Ja", "staff": "Nee", "extortion": "Nee"}
+REPORT = {"what": "Foto van leerling K. gaat rond in de klassenapp", "where": "WhatsApp-groep", "since": "gisteren"}
+
+
+def text_of(card: Any) -> str:
+    return json.dumps(card, ensure_ascii=False)
+
+
+def payload_of(action: dict[str, Any]) -> str:
+    data = action.get("data") or {}
+    return str(data.get("p", "")) if isinstance(data, dict) else ""
+
+
+async def answer_triage(world: TeamsWorld, who: str, answers: dict[str, str] | None = None) -> Shown:
+    """Press answers until the steps show; every press replaces the same card (the invoke's answer)."""
+    answers = ANSWERS if answers is None else answers
+    shown = world.latest(who)
+    first = shown.activity_id
+    for _ in range(12):
+        options = [b for b in buttons(shown.card) if ":ans:" in payload_of(b)]
+        if not options:
+            return shown
+        question = payload_of(options[0]).split(":ans:")[1].split("=")[0]
+        label = answers.get(question, str(options[0]["title"]))
+        chosen = next((b for b in options if b["title"] == label), options[0])
+        await world.press(who, shown, str(chosen["title"]))
+        assert world.latest(who).activity_id == first, "an answer replaces the card, it adds no message"
+    raise AssertionError("the triage did not end")
+
+
+async def report(world: TeamsWorld, who: str = "teacher") -> str:
+    """Ask, answer, report: returns the incident number."""
+    assert await world.say(who, QUESTION) in (200, 201, 202)
+    steps = await answer_triage(world, who)
+    form = await world.press(who, steps, "Meld bij coördinator")
+    assert form["type"] == "application/vnd.microsoft.card.adaptive", form
+    assert any(i.get("id") == "f.what" for i in _inputs(steps.card)), "the form replaced the steps card"
+    await world.press(who, steps, "Melden", inputs=REPORT)
+    found = re.search(r"\b20\d\d-\d{4}\b", " ".join(text_of(m.cards) for m in world.teams.messages_to(world.people[who]))
+                      + text_of(steps.card))
+    assert found, "the reporter gets the incident's number"
+    return found.group(0)
+
+
+def _inputs(card: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input."):
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found
+
+
+async def test_the_whole_journey_with_a_group_chat_per_incident(world: TeamsWorld) -> None:
+    teams, graph, people = world.teams, world.graph, world.people
+    number = await report(world)
+    await world.work()
+
+    # The incident's group chat: exactly the roles this protocol reports to, a topic with the number only.
+    [chat] = graph.chats.values()
+    assert chat.topic == f"Incident {number}"
+    assert set(chat.members) == {people["vp"].aad_id, people["directie"].aad_id}
+    assert chat.bot_installed
+    card = world.in_conversation(chat.id, a.group_chat(chat.id))
+    assert number in text_of(card.card) and "K." in text_of(card.card)
+
+    # The coordinators get a proactive 1:1 ping with [Ik pak dit op], although they never wrote to the bot.
+    ping = world.latest("vp")
+    assert number in text_of(ping.card) and any(b["title"] == "Ik pak dit op" for b in buttons(ping.card))
+    assert number in text_of(world.latest("directie").card)
+    assert not teams.messages_to(people["board"])
+
+    # Nobody takes it in time: the board, named by its Entra object id, is pinged once.
+    world.advance(minutes=16)
+    await world.work()
+    assert number in text_of(world.latest("board").card)
+    world.advance(minutes=1)
+    await world.work()
+    assert len(teams.messages_to(people["board"])) == 1
+
+    # The vertrouwenspersoon takes it: their card changes in place, the others' say who took it.
+    await world.press("vp", ping, "Ik pak dit op")
+    assert "Ik pak dit op" not in text_of(ping.card)
+    await world.work()
+    for other in ("directie", "board"):
+        shown = teams.messages_to(people[other])[0]
+        assert "J. de Vries" in text_of(shown.card) and "Ik pak dit op" not in text_of(shown.card), other
+    assert any("J. de Vries" in text_of(m.cards) for m in teams.messages_to(people["teacher"]))
+
+    # Steps ticked on the card in the group chat; the card is updated for everyone there.
+    for _ in range(12):
+        card = world.in_conversation(chat.id, a.group_chat(chat.id))
+        if not any("Gedaan" in str(b.get("title", "")) for b in buttons(card.card)):
+            break
+        await world.press("vp", card, "Gedaan")
+        await world.work()
+        if any("Versturen" in text_of(m.cards) for m in teams.messages_to(people["vp"])):
+            break
+    preview = next(m for m in reversed(teams.messages_to(people["vp"])) if "Versturen" in text_of(m.cards))
+    shown = Shown(preview.conversation_id, preview.id, preview.card, a.personal(people["vp"]))
+    await world.press("vp", shown, "Versturen")
+    await world.work()
+    [briefing] = teams.messages_in(world.staff_team.channel("Team"))
+    assert "K." not in text_of(briefing.cards) and "WhatsApp" not in text_of(briefing.cards)
+
+    # Close from the card: the outcome choice goes to the presser's own chat; the reporter is told.
+    card = world.in_conversation(chat.id, a.group_chat(chat.id))
+    answer = await world.press("vp", card, "Incident sluiten")
+    assert answer["type"] == "application/vnd.microsoft.activity.message", "nothing personal shown in the chat"
+    choice = world.latest("vp")
+    await world.press("vp", choice, "Opgelost")
+    await world.work()
+    assert "afgerond" in text_of(world.latest("teacher").card)
+    assert not teams.messages_to(people["mentor"]), "only the roles the protocol names hear of it"
+    assert teams.problems == [] and graph.problems == []
