@@ -39,6 +39,7 @@ from adapters.teams.graph import GRAPH_SCOPE, GraphClient
 from adapters.teams.handlers import TeamsHandlers
 from adapters.teams.people import People
 from adapters.teams.platform import TeamsPlatform
+from adapters.teams.quiet import quiet_sdk_logs
 from adapters.teams.store import SeenActivities, create_tables, latest_service_url
 from bot import teams_ids
 from bot.app import Core
@@ -80,6 +81,7 @@ def create_teams(core: Core, config: TeamsConfig, *, manager: Connections | None
                  run_workers: bool = True) -> TeamsService:
     """The SDK on the core. ``manager`` gives the tokens (tests: a static one; production:
     MSAL with the bot's secret or certificate, built lazily: MSAL goes on the network)."""
+    quiet_sdk_logs()
     manager = manager or (static_connections() if config.anonymous else connections(config))
     if config.anonymous:  # every anonymous turn has no app id, and the SDK warns about it each time
         logging.getLogger("microsoft_agents.hosting.core.connector.client.user_token_client").setLevel(logging.ERROR)
@@ -212,6 +214,8 @@ def _activity(body: bytes) -> Activity | str:
         return "not an activity"
     if not activity.type or not activity.conversation or not activity.conversation.id:
         return "an activity needs a type and a conversation"
+    if not activity.from_property or not activity.from_property.id:
+        return "an activity needs a sender"
     return activity
 
 

@@ -28,8 +28,10 @@ def payload_of(action: dict[str, Any]) -> str:
     return str(data.get("p", "")) if isinstance(data, dict) else ""
 
 
-async def answer_triage(world: TeamsWorld, who: str, answers: dict[str, str] | None = None) -> Shown:
-    """Press answers until the steps show; every press replaces the same card (the invoke's answer)."""
+async def answer_triage(world: TeamsWorld, who: str, answers: dict[str, str] | None = None, *,
+                        by_id: dict[str, str] | None = None) -> Shown:
+    """Press answers until the steps show (by label from ``answers``, or by option id from ``by_id``; else
+    the first); every press replaces the same card (the invoke's answer)."""
     answers = ANSWERS if answers is None else answers
     shown = world.latest(who)
     first = shown.activity_id
@@ -38,23 +40,27 @@ async def answer_triage(world: TeamsWorld, who: str, answers: dict[str, str] | N
         if not options:
             return shown
         question = payload_of(options[0]).split(":ans:")[1].split("=")[0]
-        label = answers.get(question, str(options[0]["title"]))
-        chosen = next((b for b in options if b["title"] == label), options[0])
+        if by_id is not None:
+            chosen = next((b for b in options if payload_of(b).endswith(f"={by_id.get(question)}")), options[0])
+        else:
+            label = answers.get(question, str(options[0]["title"]))
+            chosen = next((b for b in options if b["title"] == label), options[0])
         await world.press(who, shown, str(chosen["title"]))
         assert world.latest(who).activity_id == first, "an answer replaces the card, it adds no message"
     raise AssertionError("the triage did not end")
 
 
-async def report(world: TeamsWorld, who: str = "teacher") -> str:
+async def report(world: TeamsWorld, who: str = "teacher", question: str = QUESTION, *,
+                 by_id: dict[str, str] | None = None, form: dict[str, str] | None = None) -> str:
     """Ask, answer, report: returns the incident number."""
-    assert await world.say(who, QUESTION) in (200, 201, 202)
-    steps = await answer_triage(world, who)
-    form = await world.press(who, steps, "Meld bij coördinator")
-    assert form["type"] == "application/vnd.microsoft.card.adaptive", form
+    assert await world.say(who, question) in (200, 201, 202)
+    steps = await answer_triage(world, who, by_id=by_id)
+    opened = await world.press(who, steps, "Meld bij coördinator")
+    assert opened["type"] == "application/vnd.microsoft.card.adaptive", opened
     assert any(i.get("id") == "f.what" for i in _inputs(steps.card)), "the form replaced the steps card"
-    await world.press(who, steps, "Melden", inputs=REPORT)
-    found = re.search(r"\b20\d\d-\d{4}\b", " ".join(text_of(m.cards) for m in world.teams.messages_to(world.people[who]))
-                      + text_of(steps.card))
+    await world.press(who, steps, "Melden", inputs=form or REPORT)
+    everything = " ".join(text_of(m.cards) for m in world.teams.messages_to(world.people[who])) + text_of(steps.card)
+    found = re.search(r"\b20\d\d-\d{4}\b", everything)
     assert found, "the reporter gets the incident's number"
     return found.group(0)
 

@@ -33,6 +33,13 @@ APP_ID = a.BOT_APP_ID
 SCHOOL = "obs-regenboog.nl"
 
 
+def link(channel_id: str, name: str) -> str:
+    """The link Teams copies for a channel ("Get link to channel")."""
+    quoted = channel_id.replace(":", "%3a").replace("@", "%40")
+    return (f"https://teams.microsoft.com/l/channel/{quoted}/{name}?groupId=6f1c2a8e-1111-2222-3333-444455556666"
+            f"&tenantId={TENANT}")
+
+
 def school_yaml(space: str, people: dict[str, TeamsUser], safety_channel: str, team_channel: str) -> str:
     return f"""\
 school: OBS De Regenboog
@@ -50,7 +57,7 @@ roles:
   mentor: {{name: "Mentoren", teams: [{people['mentor'].upn}]}}
 escalation: [vertrouwenspersoon, directie, bestuur]
 channels:
-  team: {{teams: "https://teams.microsoft.com/l/channel/{team_channel.replace(':', '%3a').replace('@', '%40')}/Team?groupId=6f1c2a8e-1111-2222-3333-444455556666&tenantId={TENANT}"}}
+  team: {{teams: "{link(team_channel, 'Team')}"}}
 working_hours: {{days: [mon, tue, wed, thu, fri], from: "08:00", to: "17:00", tz: Europe/Amsterdam}}
 """
 
@@ -153,11 +160,9 @@ async def open_world(tmp_path: Path, *, space: str = "graph") -> TeamsWorld:
                             channels=["Incidenten"])
     staff = teams.add_team("Team OBS De Regenboog", list(people.values()), channels=["Team"])
     graph.publish_app(APP_ID)
-    safety_link = (f"https://teams.microsoft.com/l/channel/{safety.channel('Incidenten').replace(':', '%3a')}"
-                   f"/Incidenten?groupId=6f1c2a8e-1111-2222-3333-444455556666&tenantId={TENANT}")
     school = tmp_path / "school.yaml"
-    school.write_text(school_yaml(space, people, safety_link.replace("@", "%40"), staff.channel("Team")),
-                      encoding="utf-8")
+    school.write_text(school_yaml(space, people, link(safety.channel("Incidenten"), "Incidenten"),
+                                  staff.channel("Team")), encoding="utf-8")
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'teams.db'}", playbooks_dir=PLAYBOOKS,
                         school_config=school)
     clock = Clock(SCHOOL_HOURS)

@@ -1,0 +1,42 @@
+"""Keep the Agents SDK's log records from quoting a request.
+
+The SDK logs pydantic validation errors with the input (a teacher's message), "no route
+found … with text: …", and exception texts in f-strings. What a library logs counts as
+ours, so every record from ``microsoft_agents.*`` keeps its level, logger and code line but
+loses its text and arguments; an exception keeps its type only. Our own records say what
+happened, in words that cannot carry a pupil's name.
+"""
+
+from __future__ import annotations
+
+import logging
+
+SDK = "microsoft_agents"
+
+
+class Redact(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_redacted", False):
+            return True
+        kind = record.exc_info[1].__class__.__name__ if record.exc_info and record.exc_info[1] else ""
+        record.msg = f"{record.levelname.lower()} at {record.module}:{record.lineno}" + (f" ({kind})" if kind else "")
+        record.args = ()
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        record._redacted = True
+        return True
+
+
+_REDACT = Redact()
+
+
+def quiet_sdk_logs() -> None:
+    """Attach the filter to every SDK logger that exists now (they are made at import time:
+    call this after importing the SDK), and to the loggers made later through the parent."""
+    manager = logging.Logger.manager
+    for name in list(manager.loggerDict):
+        if name == SDK or name.startswith(SDK + "."):
+            logger = logging.getLogger(name)
+            if _REDACT not in logger.filters:
+                logger.addFilter(_REDACT)

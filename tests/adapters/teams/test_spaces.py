@@ -1,0 +1,87 @@
+"""Where an incident lives in Teams, and who can read it.
+
+``channel`` mode: a thread in the safety team's channel, unless someone excluded from the
+incident is a member of that team: then nothing goes in the channel and each member gets
+the card in their 1:1 chat. ``graph`` mode: a group chat without the suspected colleague."""
+
+from __future__ import annotations
+
+from tests.adapters.teams.test_journey import QUESTION, REPORT, report, text_of
+from tests.adapters.teams.world import Shown, TeamsWorld
+from tests.fakes import teams_activities as a
+from tests.fakes.teams_connector import buttons
+
+THREAT = "een leerling wordt online bedreigd, wat moet ik doen?"
+BY_STAFF = {"distress": "no", "concrete": "yes", "target": "pupil", "sender": "staff", "extortion": "no"}
+LEADER_SUSPECTED = {**REPORT, "colleague_role": "directie"}
+
+
+async def test_channel_mode_opens_a_thread_in_the_safety_channel(channel_world: TeamsWorld) -> None:
+    world = channel_world
+    number = await report(world, question=QUESTION)
+    await world.work()
+    channel = world.safety_team.channel("Incidenten")
+    posted = world.teams.messages_in(channel)
+    assert posted, "the incident is a thread in the safety channel"
+    root, *replies = posted
+    assert f"Incident {number}" in text_of(root.cards) and "K." not in text_of(root.cards), "a number, no names"
+    [card] = [m for m in replies if number in text_of(m.cards)]
+    assert card.thread_id == root.id and "K." in text_of(card.cards)
+    assert not world.graph.calls, "channel mode needs no Graph at all"
+
+    # A tick on the card in the thread updates it there for everyone.
+    ping = world.latest("vp")
+    await world.press("vp", ping, "Ik pak dit op")
+    await world.work()
+    place = a.channel(world.safety_team.id, channel, root.id)
+    shown = Shown(card.conversation_id, card.id, world.teams.message(card.id).card, place)
+    before = text_of(shown.card)
+    await world.press("vp", shown, "Gedaan")
+    await world.work()
+    assert text_of(world.teams.message(card.id).card) != before
+    assert world.teams.problems == []
+
+
+async def test_channel_mode_keeps_an_incident_out_of_the_channel_when_a_member_is_suspected(
+    channel_world: TeamsWorld,
+) -> None:
+    world = channel_world
+    number = await report(world, question=THREAT, by_id=BY_STAFF, form=LEADER_SUSPECTED)
+    await world.work()
+    assert world.teams.messages_in(world.safety_team.channel("Incidenten")) == [], "not in the channel"
+    assert world.teams.messages_to(world.people["directie"]) == [], "the suspected leader hears nothing"
+    copies = [who for who in ("vp", "zorg", "board") if any(number in text_of(m.cards) and "Gedaan" in text_of(m.cards)
+                                                            for m in world.teams.messages_to(world.people[who]))]
+    assert copies, "the card went to the members' 1:1 chats instead"
+    # The board (the leadership is suspected) is pinged at once and takes it; its copy follows every update.
+    ping = next(Shown(m.conversation_id, m.id, m.card, a.personal(world.people["board"]))
+                for m in world.teams.messages_to(world.people["board"]) if "Ik pak dit op" in text_of(m.cards))
+    await world.press("board", ping, "Ik pak dit op")
+    await world.work()
+    card = next(m for m in world.teams.messages_to(world.people["board"])
+                if number in text_of(m.cards) and "Gedaan" in text_of(m.cards))
+    shown = Shown(card.conversation_id, card.id, card.card, a.personal(world.people["board"]))
+    before = text_of(card.card)
+    await world.press("board", shown, "Gedaan")
+    await world.work()
+    assert text_of(world.teams.message(card.id).card) != before, "the 1:1 copy is updated like the card"
+    assert world.teams.messages_to(world.people["directie"]) == []
+    assert world.teams.problems == []
+
+
+async def test_graph_mode_leaves_the_suspected_colleague_out_and_one_member_gets_the_card_1_on_1(
+    world: TeamsWorld,
+) -> None:
+    """The leadership suspected: the board alone stands in. A group chat needs two people, so the board's
+    card comes in its 1:1 chat (and the suspect is in no chat and hears nothing)."""
+    number = await report(world, question=THREAT, by_id=BY_STAFF, form=LEADER_SUSPECTED)
+    await world.work()
+    directie = world.people["directie"]
+    for chat in world.graph.chats.values():
+        assert directie.aad_id not in chat.members
+        assert chat.topic == f"Incident {number}"
+    assert world.teams.messages_to(directie) == []
+    board = world.teams.messages_to(world.people["board"])
+    assert any(number in text_of(m.cards) and "Gedaan" in text_of(m.cards) for m in board), "the card, 1:1"
+    assert any("Ik pak dit op" in [b.get("title") for b in buttons(m.card)] for m in board), "and the ping"
+    assert world.graph.chats == {}
