@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -168,19 +169,51 @@ async def _running(web_app: web.Application) -> AsyncIterator[None]:
     known = await latest_service_url(sessions)
     if known and service.config.service_url_allowed(known):
         service.platform.people.service_url = known
+    graph = service.platform.graph
+    if graph is not None:  # looked up once, ahead: opening an incident's chat then takes one call less
+        service._tasks.append(asyncio.create_task(_catalog_id(graph, service.config.app_id)))
     workers = service.core.workers or service.core.make_workers(interval=WORKER_INTERVAL)
     tasks = [asyncio.create_task(workers.run())] if workers and service.run_workers else []
     yield
-    for task in tasks:
+    for task in [*tasks, *service._tasks]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await service.close()
 
 
+async def _catalog_id(graph: GraphClient, app_id: str) -> None:
+    try:
+        await graph.catalog_app_id(app_id)
+    except Exception as exc:  # looked up again when the first incident chat is made
+        log.warning("could not look up the app in the Teams app catalog (%s)", type(exc).__name__)
+
+
 # -- the messaging endpoint ----------------------------------------------------------------
+class _Refusals:
+    """One log line per reason per minute, with how many were not logged: a flood of bad
+    requests must not fill the disk (each line is short and quotes nothing of a request)."""
+
+    def __init__(self, every: float = 60.0) -> None:
+        self._every = every
+        self._last: dict[str, float] = {}
+        self._quiet: dict[str, int] = {}
+
+    def log(self, reason: str) -> None:
+        now = time.monotonic()
+        if now - self._last.get(reason, -self._every) < self._every:
+            self._quiet[reason] = self._quiet.get(reason, 0) + 1
+            return
+        self._last[reason] = now
+        more = self._quiet.pop(reason, 0)
+        log.warning("refused a Teams request: %s%s", reason, f" (and {more} more since)" if more else "")
+
+
+_refusals = _Refusals()
+
+
 def _refuse(status: int, reason: str) -> web.Response:
-    log.warning("refused a Teams request: %s", reason)
+    _refusals.log(reason)
     return web.json_response({"error": reason}, status=status)
 
 
@@ -197,8 +230,7 @@ async def _authorize(service: TeamsService, request: web.Request) -> ClaimsIdent
     try:
         return await validator.validate_token(token.strip())
     except Exception as exc:  # PyJWT, key lookup, a wrong audience or tenant: all the same to the caller
-        log.warning("refused a Teams token (%s)", type(exc).__name__)
-        return web.json_response({"error": "invalid token"}, status=401)
+        return _refuse(401, f"invalid token ({type(exc).__name__})")
 
 
 def _activity(body: bytes) -> Activity | str:

@@ -22,18 +22,21 @@ import uuid
 from html.parser import HTMLParser
 from typing import Any
 
+import aiohttp
 from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 
 from adapters.teams import texts
 from adapters.teams.answers import Answers, Origin, message_response
 from adapters.teams.cards import CardAction, parse_action
+from adapters.teams.connector import ConnectorError
 from adapters.teams.people import PLATFORM
 from adapters.teams.platform import TeamsPlatform
 from bot.app import Core
 from bot.conversation.views import Locale
 from bot.events import ButtonPressed, Command, ConversationKey, Event, FileShared, FormSubmitted, TextMessage, UserRef
 from bot.messages import Button, Reply, Section
+from bot.ports import Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +109,12 @@ class TeamsHandlers:
                 await handler(context)
             except Exception as exc:
                 ref = uuid.uuid4().hex[:6]
-                log.error("a Teams handler failed: %s (ref %s)", type(exc).__name__, ref,
-                          exc_info=(type(exc), exc, exc.__traceback__))
+                # Teams refusing a call is not a bug: one line. Anything else: our frames, for a developer
+                # (a traceback shows code, never the activity; exception texts are ours or status codes).
+                expected = isinstance(exc, ConnectorError | Unreachable | aiohttp.ClientError | TimeoutError)
+                log.error("a Teams handler failed: %s%s (ref %s)", type(exc).__name__,
+                          f" {exc}" if isinstance(exc, ConnectorError) else "", ref,
+                          exc_info=None if expected else (type(exc), exc, exc.__traceback__))
                 if invoke:
                     try:
                         await self._respond(context, message_response(texts.something_went_wrong(self.lang, ref)))

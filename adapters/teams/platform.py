@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.teams.cards import card_activity, render_cards
 from adapters.teams.connector import Connector, ConnectorError
-from adapters.teams.graph import GraphClient
+from adapters.teams.graph import GraphClient, GraphError
 from adapters.teams.people import PLATFORM, People, Person
 from adapters.teams.store import SentLedger, TeamsSpaceRow
 from bot import teams_ids
@@ -52,7 +52,7 @@ class TeamsPlatform:
         self.connector = connector
         self.people = people
         self._directory = directory
-        self._graph = graph
+        self.graph = graph
         self._manifest_id = manifest_id
         self.ledger = SentLedger(sessions)
 
@@ -156,9 +156,16 @@ class TeamsPlatform:
         if not ids:
             return
         copies = dict(row.copies)
-        if row.mode == GRAPH and self._graph is not None:
+        if row.mode == GRAPH and self.graph is not None:
             for user_id in ids:
-                await self._graph.add_chat_member(row.conversation_id, await self._graph_member(user_id))
+                try:
+                    await self.graph.add_chat_member(row.conversation_id, await self._graph_member(user_id))
+                except GraphError as exc:
+                    if exc.status != 403:
+                        raise
+                    # A chat created with two people takes no more (RosterAddMemberBlocked): a 1:1 copy.
+                    log.info("the incident chat takes no more members; the card goes 1:1 instead")
+                    copies[user_id] = []
         elif row.mode == CHANNEL:
             roster = await self.people.roster(self._safety_channel())
             copies.update({user_id: [] for user_id in ids if not _is_member(user_id, roster)})
@@ -167,13 +174,13 @@ class TeamsPlatform:
                                   .values(members=[*row.members, *ids], copies=copies))
 
     async def _open_chat(self, name: str, ids: list[str]) -> ChannelRef:
-        if self._graph is None:
+        if self.graph is None:
             raise LookupError("graph incident spaces need Microsoft Graph (TEAMS_APP_PASSWORD or a certificate)")
         topic = f"Incident {name.removeprefix('incident-').upper()}"
-        chat_id = await self._graph.create_group_chat(topic, [await self._graph_member(i) for i in ids])
+        chat_id = await self.graph.create_group_chat(topic, [await self._graph_member(i) for i in ids])
         # Stored at once: Graph has no idempotency key, a retry must not make a second chat.
         await self._store(TeamsSpaceRow(name=name, mode=GRAPH, conversation_id=chat_id, members=ids, copies={}))
-        await self._graph.install_app(chat_id, await self._graph.catalog_app_id(self._manifest_id))
+        await self.graph.install_app(chat_id, await self.graph.catalog_app_id(self._manifest_id))
         log.info("created the group chat of %s", topic)
         return ChannelRef(PLATFORM, chat_id)
 

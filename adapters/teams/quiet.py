@@ -33,7 +33,9 @@ _REDACT = Redact()
 
 def quiet_sdk_logs() -> None:
     """Attach the filter to every SDK logger that exists now (they are made at import time:
-    call this after importing the SDK), and to the loggers made later through the parent."""
+    call this after importing the SDK). Its INFO records (each call it makes) say nothing
+    once redacted: only warnings and errors are kept."""
+    logging.getLogger(SDK).setLevel(logging.WARNING)
     manager = logging.Logger.manager
     for name in list(manager.loggerDict):
         if name == SDK or name.startswith(SDK + "."):

@@ -4,9 +4,11 @@ text become formatting; card actions decode back safely."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -67,31 +69,39 @@ def nodes(node: Any) -> Iterator[dict[str, Any]]:
             yield from nodes(item)
 
 
-def card_problems(card: dict[str, Any], *, last: bool = True) -> list[str]:
-    """What the schema cannot say: unique ids, toggles that find their target, wrapped
-    text, well-formed buttons with their fallback, buttons on the last card only."""
+def part_problems(part: dict[str, Any]) -> list[str]:
+    """What the schema cannot say about one element: wrapped text, and well-formed buttons
+    (an ``Action.Execute`` with verb, data and title, and an ``Action.Submit`` fallback
+    with the same title and data plus the verb; no other ``Action.Submit``)."""
     problems = []
-    typed = [n for n in nodes(card) if isinstance(n.get("type"), str)]
-    ids = [n["id"] for n in typed if "id" in n]
-    if len(ids) != len(set(ids)):
-        problems.append(f"duplicate ids {ids}")
+    typed = [n for n in nodes(part) if isinstance(n.get("type"), str)]
     for n in typed:
-        kind = n["type"]
-        if kind == "TextBlock" and n.get("wrap") is not True:
+        if n["type"] == "TextBlock" and n.get("wrap") is not True:
             problems.append(f"unwrapped text {n['text'][:40]!r}")
-        if kind == "Action.ToggleVisibility" and not set(n["targetElements"]) <= set(ids):
-            problems.append(f"toggle without target {n['targetElements']}")
-        if kind == "Action.Execute":
+        if n["type"] == "Action.Execute":
             fallback = n.get("fallback") or {}
             if not (n.get("verb") in ("pw", "pwform") and isinstance(n.get("data"), dict) and 0 < len(n["title"]) <= 100
                     and fallback.get("type") == "Action.Submit" and fallback.get("title") == n["title"]
                     and fallback.get("data") == {**n["data"], "verb": n["verb"]}):
                 problems.append(f"malformed button {n}")
-            if not last:
-                problems.append(f"a button above the last card: {n['title']}")
-    submits = sum(n["type"] == "Action.Submit" for n in typed)
-    if submits != sum(n["type"] == "Action.Execute" for n in typed):
+    if sum(n["type"] == "Action.Submit" for n in typed) != sum(n["type"] == "Action.Execute" for n in typed):
         problems.append("an Action.Submit that is not a fallback")
+    return problems
+
+
+def card_problems(card: dict[str, Any], *, last: bool = True) -> list[str]:
+    """:func:`part_problems`, plus unique ids, toggles that find their target, buttons on
+    the last card only, version and fallback text."""
+    problems = part_problems(card)
+    typed = [n for n in nodes(card) if isinstance(n.get("type"), str)]
+    ids = [n["id"] for n in typed if "id" in n]
+    if len(ids) != len(set(ids)):
+        problems.append(f"duplicate ids {ids}")
+    for n in typed:
+        if n["type"] == "Action.ToggleVisibility" and not set(n["targetElements"]) <= set(ids):
+            problems.append(f"toggle without target {n['targetElements']}")
+        if n["type"] == "Action.Execute" and not last:
+            problems.append(f"a button above the last card: {n['title']}")
     if card.get("version") != "1.5" or not card.get("fallbackText"):
         problems.append("no version 1.5 or no fallbackText")
     return problems
@@ -103,28 +113,76 @@ _STRING = re.compile(r'"(' + "|".join(_TEXT_KEYS) + r')": "(?:[^"\\]|\\.)*"')
 _TARGETS = re.compile(r'"targetElements": \[[^\]]*\]')
 
 
-class Shapes:
-    """Schema validation by shape: a card is valid when its frame and each body element
-    and action are (the schema validates them independently), and whether one is valid
-    does not depend on its free strings (none has a pattern or enum). So each distinct
-    shape, strings blanked, is validated once: ten thousand screens in seconds."""
+@dataclass(frozen=True)
+class Part:
+    """What the checks need to know of one body element or card action."""
+
+    errors: tuple[str, ...]
+    problems: tuple[str, ...]
+    ids: tuple[str, ...]
+    targets: tuple[str, ...]
+    buttons: int
+    visible: frozenset[str]
+    hidden: frozenset[str]
+
+
+class Checker:
+    """The checks of :func:`assert_valid` for ten thousand screens in seconds.
+
+    The schema validates a card's frame, each body element and each action independently,
+    and no free string in it has a pattern or enum; so a card is valid when its frame and
+    each part are, and a part's validity follows from its shape (strings blanked). Each
+    distinct part is examined once and each distinct shape validated once; what spans the
+    card (unique ids, toggle targets, buttons on the last card) is checked per card."""
 
     def __init__(self) -> None:
-        self.known: dict[str, list[str]] = {}
+        self.parts: dict[bytes, Part] = {}
+        self.shapes: dict[str, tuple[str, ...]] = {}
 
-    def errors(self, card: dict[str, Any]) -> list[str]:
-        frame = {k: v for k, v in card.items() if k not in ("body", "actions")}
-        parts = [frame, *({"type": "AdaptiveCard", "version": "1.5", "body": [e]} for e in card.get("body", [])),
-                 *({"type": "AdaptiveCard", "version": "1.5", "actions": [a]} for a in card.get("actions", []))]
-        found = []
-        for part in parts:
-            shape = _TARGETS.sub('"targetElements": ["x"]', _STRING.sub(r'"\1": ""', json.dumps(part, sort_keys=True)))
-            if shape not in self.known:
-                self.known[shape] = card_errors(part)
-            found += self.known[shape]
-        return found
+    def _errors(self, card: dict[str, Any], dumped: str) -> tuple[str, ...]:
+        shape = _TARGETS.sub('"targetElements": ["x"]', _STRING.sub(r'"\1": ""', dumped))
+        if shape not in self.shapes:
+            self.shapes[shape] = tuple(card_errors(card))
+        return self.shapes[shape]
+
+    def part(self, element: dict[str, Any], key: str) -> Part:
+        dumped = json.dumps(element, sort_keys=True)
+        digest = hashlib.blake2b(dumped.encode(), digest_size=16).digest()
+        if digest not in self.parts:
+            mini = {"type": "AdaptiveCard", "version": "1.5", key: [element]}
+            typed = [n for n in nodes(element) if isinstance(n.get("type"), str)]
+            visible, hidden = shown_lines(mini)
+            self.parts[digest] = Part(
+                self._errors(mini, dumped), tuple(part_problems(element)), tuple(n["id"] for n in typed if "id" in n),
+                tuple(t for n in typed if n["type"] == "Action.ToggleVisibility" for t in n["targetElements"]),
+                sum(n["type"] == "Action.Execute" for n in typed), frozenset(visible), frozenset(hidden))
+        return self.parts[digest]
+
+    def check(self, cards: list[dict[str, Any]]) -> tuple[list[str], list[tuple[frozenset[str], frozenset[str]]]]:
+        """Problems, and each card's (visible, folded) lines."""
+        problems: list[str] = []
+        shown = []
+        for n, card in enumerate(cards):
+            frame = {k: v for k, v in card.items() if k not in ("body", "actions")}
+            problems += self._errors(frame, json.dumps(frame, sort_keys=True))
+            if card.get("version") != "1.5" or not card.get("fallbackText"):
+                problems.append("no version 1.5 or no fallbackText")
+            parts = [self.part(e, "body") for e in card["body"]] + [self.part(a, "actions")
+                                                                    for a in card.get("actions", [])]
+            ids = [i for part in parts for i in part.ids]
+            if len(ids) != len(set(ids)):
+                problems.append(f"card {n + 1}: duplicate ids")
+            if not {t for part in parts for t in part.targets} <= set(ids):
+                problems.append(f"card {n + 1}: a toggle without its target")
+            if n < len(cards) - 1 and any(part.buttons for part in parts):
+                problems.append(f"card {n + 1}: a button above the last card")
+            problems += [p for part in parts for p in (*part.errors, *part.problems)]
+            shown.append((frozenset().union(*(p.visible for p in parts)),
+                          frozenset().union(*(p.hidden for p in parts))))
+        return problems, shown
 
 
+@cache
 def unmark(text: str) -> str:
     """What a reader sees of a TextBlock text, for comparison with the core's text."""
     text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text.replace(markup.ZWSP, ""))
@@ -161,11 +219,12 @@ def shown_lines(card: dict[str, Any]) -> tuple[set[str], set[str]]:
     return visible, hidden
 
 
-def expected_lines(section: Section) -> list[str]:
+@cache
+def expected_lines(section: Section) -> frozenset[str]:
     lines = [section.title, *section.text.split("\n"), *section.footnote.split("\n")]
     lines += [text for f in section.fields for text in (f.label, *f.value.split("\n"))]
     lines += [text for item in section.checklist for text in (item.text, item.owner)]
-    return [" ".join(line.replace("**", "").split()) for line in lines if line.strip()]
+    return frozenset(" ".join(line.replace("**", "").split()) for line in lines if line.strip())
 
 
 def fits(cards: list[dict[str, Any]]) -> list[str]:
@@ -213,32 +272,30 @@ NO_COPY = {"nl": "ook niet als bewijs", "en": "not even as evidence"}
 
 
 def test_every_screen_of_every_playbook_is_a_valid_card_that_fits_and_keeps_its_texts() -> None:
-    shapes = Shapes()
+    """Valid, within the size limit, buttons on the last card; every line of every
+    section on a card (unfolded sections visible); the 112 line and, on a protocol's first
+    screen, the no-copy rule visible on the first card; every button there."""
+    checker = Checker()
     problems: list[str] = []
     for reply, first_screen in screens():
         cards = render_cards(reply, owner=OWNER)
         where = f"{reply.text[:60]!r} [{reply.lang}]"
-        problems += [f"{where}: {p}" for p in fits(cards)]
-        for n, card in enumerate(cards):
-            problems += [f"{where} card {n + 1}: {p}" for p in shapes.errors(card)]
-            problems += [f"{where} card {n + 1}: {p}" for p in card_problems(card, last=n == len(cards) - 1)]
-        shown = [shown_lines(card) for card in cards]
-        everything = set().union(*(v | h for v, h in shown))
-        visible = set().union(*(v for v, _ in shown))
+        found, shown = checker.check(cards)
+        problems += [f"{where}: {p}" for p in (*fits(cards), *found)]
+        everything = frozenset().union(*(v | h for v, h in shown))
+        visible = frozenset().union(*(v for v, _ in shown))
         for section in reply.sections:
             lines = expected_lines(section)
-            missing = [line for line in lines if line not in everything]
-            problems += [f"{where}: lost {line[:80]!r}" for line in missing[:2]]
+            problems += [f"{where}: lost {line[:80]!r}" for line in lines if line not in everything][:2]
             if not section.collapsed:
-                problems += [f"{where}: folded {line[:80]!r}" for line in lines if line in everything - visible][:2]
-            if "**112**" in section.text and not set(lines) <= shown[0][0]:
+                problems += [f"{where}: folded {line[:80]!r}" for line in lines if line not in visible][:2]
+            if "**112**" in section.text and not lines <= shown[0][0]:
                 problems.append(f"{where}: the 112 line is not visible on the first card")
             if first_screen and not section.collapsed and NO_COPY[reply.lang] in section.text.lower() \
-                    and not set(lines) <= shown[0][0]:
+                    and not lines <= shown[0][0]:
                 problems.append(f"{where}: the no-copy rule is not visible on the first card")
         labels = {" ".join(b.label.split())[:90] for b in reply.all_buttons()}
-        titles = {t[:90] for t in visible}
-        problems += [f"{where}: button {label!r} lost" for label in labels - titles]
+        problems += [f"{where}: button {label!r} lost" for label in labels - {t[:90] for t in visible}]
     assert not problems, "\n".join(sorted(set(problems))[:40])
     assert len(screens()) > 1000
 
