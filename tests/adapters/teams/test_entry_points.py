@@ -114,3 +114,24 @@ async def test_a_field_error_keeps_the_form_with_what_was_typed(world: TeamsWorl
     card = text_of(answer["value"])
     assert "Sanne de Boer" in card, "what was typed is kept"
     assert "naam" in card.lower(), "the remark about the full name is shown"
+
+
+async def test_a_file_in_the_incident_chat_is_warned_about_and_recorded_never_fetched(world: TeamsWorld) -> None:
+    from sqlalchemy import select
+
+    from bot.incidents.models import ChronologyRow
+    from tests.adapters.teams.test_journey import report
+
+    await report(world)
+    await world.work()
+    [chat] = world.graph.chats.values()
+    vp = world.people["vp"]
+    status, _ = await world.post(a.channel_file(vp, a.group_chat(chat.id), service_url=world.teams.url,
+                                                name="screenshot-van-de-chat.png"))
+    assert status in (200, 201, 202)
+    warning = world.teams.messages_in(chat.id)[-1]
+    assert "kopieer" in text_of(warning.cards).lower() or "screenshot" in text_of(warning.cards).lower()
+    async with world.core.db.connect() as connection:
+        kinds = list((await connection.execute(select(ChronologyRow.kind))).scalars())
+    assert "file" in kinds, "the chronology says a file was shared, not stored"
+    assert not [c for c in world.teams.calls if "sharepoint" in c.path or "download" in c.path]
