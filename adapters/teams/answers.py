@@ -47,6 +47,40 @@ class Origin:
     """Pressed with ``Action.Execute``: the answer can be the invoke's response."""
     values: dict[str, str] = dataclasses.field(default_factory=dict)
     """A submitted form's values, to show again beside a field error."""
+    pages: tuple[str, ...] = ()
+    """The activity ids of the earlier cards of the pressed card's reply (a long reply spans
+    several cards; the last carries the buttons and names the ones above it)."""
+
+
+PAGES_KEY = "pg"
+MAX_PAGES = 10
+
+
+def stamp_pages(card: dict[str, Any], earlier: list[str]) -> dict[str, Any]:
+    """Every button of ``card`` names the cards above it, so that the next press replaces the
+    whole reply instead of leaving stale cards behind."""
+    if not earlier:
+        return card
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {k: walk(v) for k, v in node.items()}
+            if out.get("type") in ("Action.Execute", "Action.Submit") and isinstance(out.get("data"), dict):
+                out["data"] = {**out["data"], PAGES_KEY: ",".join(earlier[:MAX_PAGES])}
+            return out
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(card)  # type: ignore[no-any-return]
+
+
+def pages_of(data: Any) -> tuple[str, ...]:
+    """The earlier cards a press names (from the button's data; anything odd is ignored)."""
+    raw = data.get(PAGES_KEY) if isinstance(data, dict) else None
+    if not isinstance(raw, str):
+        return ()
+    return tuple(p for p in raw.split(",") if 0 < len(p) <= 100)[:MAX_PAGES]
 
 
 def card_response(card: dict[str, Any]) -> dict[str, Any]:
@@ -89,8 +123,12 @@ class Answers:
         return response
 
     async def send(self, service_url: str, conversation_id: str, reply: Reply, *, owner: str = "") -> None:
-        for card in render_cards(reply, owner=owner):
-            await self.connector.send(service_url, conversation_id, card_activity(card))
+        """One reply, as one card or (a long one) several; the last names the ones above it."""
+        earlier: list[str] = []
+        cards = render_cards(reply, owner=owner)
+        for n, card in enumerate(cards):
+            shown = stamp_pages(card, earlier) if n == len(cards) - 1 else card
+            earlier.append(await self.connector.send(service_url, conversation_id, card_activity(shown)))
 
     async def form_errors(self, origin: Origin, reply: Reply, form: Any, field: str) -> dict[str, Any] | None:
         """The form again, as the person filled it in, with the remark under the field it is about."""
@@ -99,12 +137,19 @@ class Answers:
         return await self._replace_or_send(origin, card)
 
     async def _replace(self, origin: Origin, reply: Reply) -> dict[str, Any] | None:
+        """The pressed card becomes the reply's first card, the others follow below it, and the
+        cards of the pressed reply above it go: the chat shows each answer once, in order."""
         cards = render_cards(dataclasses.replace(reply, replace=False), owner=origin.user)
-        # A reply split over several cards: the pressed card becomes the first, the rest follow below.
-        first = await self._replace_or_send(origin, cards[0])
-        for card in cards[1:]:
-            await self.connector.send(origin.service_url, origin.conversation_id, card_activity(card))
-        return first
+        below: list[str] = []
+        for n, card in enumerate(cards[1:], start=1):
+            shown = stamp_pages(card, [origin.card_id, *below]) if n == len(cards) - 1 else card
+            below.append(await self.connector.send(origin.service_url, origin.conversation_id, card_activity(shown)))
+        for activity_id in origin.pages:
+            try:
+                await self.connector.delete(origin.service_url, origin.conversation_id, activity_id)
+            except ConnectorError as exc:  # already gone, or never ours: the new answer stands anyway
+                log.info("an earlier card could not be removed (%s)", exc.status)
+        return await self._replace_or_send(origin, cards[0])
 
     async def _replace_or_send(self, origin: Origin, card: dict[str, Any]) -> dict[str, Any] | None:
         if origin.invoke and origin.card_id:

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 import re
@@ -27,7 +28,7 @@ from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 
 from adapters.teams import texts
-from adapters.teams.answers import Answers, Origin, message_response
+from adapters.teams.answers import Answers, Origin, message_response, pages_of
 from adapters.teams.cards import CardAction, parse_action
 from adapters.teams.connector import ConnectorError
 from adapters.teams.people import PLATFORM
@@ -156,8 +157,8 @@ class TeamsHandlers:
         activity = context.activity
         user, origin = await self._who(activity)
         if isinstance(activity.value, dict) and activity.value:  # Action.Submit from an older client
-            action = parse_action(activity.value)
-            await self._card_action(user, origin, action)
+            origin = dataclasses.replace(origin, pages=pages_of(activity.value))
+            await self._card_action(user, origin, parse_action(activity.value))
             return
         if has_files(activity):
             await self._file_shared(user, origin, with_bot=True)
@@ -197,6 +198,9 @@ class TeamsHandlers:
     # -- card presses --------------------------------------------------------------------
     async def on_card_action(self, context: TurnContext) -> None:
         user, origin = await self._who(context.activity)
+        value = context.activity.value if isinstance(context.activity.value, dict) else {}
+        action = value.get("action") if isinstance(value.get("action"), dict) else {}
+        origin = dataclasses.replace(origin, pages=pages_of(action.get("data")))
         response = await self._card_action(user, origin, parse_action(context.activity.value))
         await self._respond(context, response or message_response(texts.see_below(self.lang)))
 
@@ -219,8 +223,7 @@ class TeamsHandlers:
         if action.kind == "resume":
             return await self._answer(Command(key, user, "resume"), origin)
         if action.kind == "form":
-            origin = Origin(origin.user, origin.service_url, origin.conversation_id, origin.personal, origin.card_id,
-                            origin.invoke, dict(action.values))
+            origin = dataclasses.replace(origin, values=dict(action.values))
             return await self._form(user, origin, action)
         return await self._answer(ButtonPressed(key, user, action.payload), origin)
 

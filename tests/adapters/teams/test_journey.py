@@ -144,3 +144,22 @@ async def test_the_whole_journey_with_a_group_chat_per_incident(world: TeamsWorl
     assert "afgerond" in text_of(world.latest("teacher").card)
     assert not teams.messages_to(people["mentor"]), "only the roles the protocol names hear of it"
     assert teams.problems == [] and graph.problems == []
+
+
+async def test_a_long_answer_spans_cards_that_are_replaced_together(world: TeamsWorld) -> None:
+    """All steps of a protocol may not fit in one Teams message: they take several cards, and the
+    next press replaces them all (the extra ones are deleted) instead of leaving stale ones."""
+    teams, teacher = world.teams, world.people["teacher"]
+    await world.say("teacher", "iemand bedreigt online een leerling met geweld")
+    steps = await answer_triage(world, "teacher")
+    await world.press("teacher", steps, "Alle stappen")
+    shown = teams.messages_to(teacher)
+    assert shown[0].id == steps.activity_id, "the first card is where the steps were"
+    last = world.latest("teacher")
+    assert any(b.get("title") == "Menu" for b in buttons(last.card)), "the buttons are on the last card"
+    await world.press("teacher", last, "Mijn stappen")
+    after = teams.messages_to(teacher)
+    assert len(after) == 1, "one answer, one card: the extra cards are gone"
+    if len(shown) > 1:
+        assert teams.calls_to("DELETE")
+
