@@ -252,8 +252,8 @@ def _activity(body: bytes) -> Activity | str:
 
 
 def _tenant(activity: Activity) -> str:
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
+    data: dict[str, Any] = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant: dict[str, Any] = data["tenant"] if isinstance(data.get("tenant"), dict) else {}
     return str(tenant.get("id") or (activity.conversation.tenant_id if activity.conversation else "") or "").lower()
 
 

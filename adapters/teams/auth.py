@@ -59,5 +59,5 @@ class StaticTokenProvider:
 
 def static_connections(config: TeamsConfig | None = None, token: str = "") -> Connections:
     configuration = _configuration(config or TeamsConfig(anonymous=True))
-    return ConnectionManager(lambda c: StaticTokenProvider(c, token),  # type: ignore[arg-type,return-value]
+    return ConnectionManager(lambda c: StaticTokenProvider(c, token),
                              connections_configurations={"SERVICE_CONNECTION": configuration})

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import aiohttp
-from microsoft_agents.activity import Activity, ConversationParameters
+from microsoft_agents.activity import Activity, ConversationParameters, PagedMembersResult
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 
 log = logging.getLogger(__name__)
@@ -129,9 +129,12 @@ class Connector:
         """Everyone in a team, channel or chat (paged by 500, as Teams allows)."""
         out: list[dict[str, Any]] = []
         token: str | None = None
+
+        def page_of(continuation: str | None) -> Callable[[TeamsConnectorClient], Awaitable[PagedMembersResult]]:
+            return lambda c: c.conversations.get_conversation_paged_members(conversation_id, 500, continuation)
+
         for _page in range(max_pages):
-            page = await self._call(service_url, lambda c, t=token: c.conversations.get_conversation_paged_members(
-                conversation_id, 500, t))
+            page = await self._call(service_url, page_of(token))
             out.extend(m.model_dump(by_alias=True, exclude_none=True) for m in page.members or [])
             token = page.continuation_token
             if not token:

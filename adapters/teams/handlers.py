@@ -198,8 +198,7 @@ class TeamsHandlers:
     # -- card presses --------------------------------------------------------------------
     async def on_card_action(self, context: TurnContext) -> None:
         user, origin = await self._who(context.activity)
-        value = context.activity.value if isinstance(context.activity.value, dict) else {}
-        action = value.get("action") if isinstance(value.get("action"), dict) else {}
+        action = _mapping(_mapping(context.activity.value).get("action"))
         origin = dataclasses.replace(origin, pages=pages_of(action.get("data")))
         response = await self._card_action(user, origin, parse_action(context.activity.value))
         await self._respond(context, response or message_response(texts.see_below(self.lang)))
@@ -247,8 +246,8 @@ class TeamsHandlers:
             await self._respond(context, {})
             return
         user, origin = await self._who(activity)
-        payload = value.get("messagePayload") if isinstance(value.get("messagePayload"), dict) else {}
-        body = payload.get("body") if isinstance(payload.get("body"), dict) else {}
+        payload = _mapping(value.get("messagePayload"))
+        body = _mapping(payload.get("body"))
         text = html_text(str(body.get("content") or ""))  # the message's words only, never its files
         chat = await self._in_personal_chat(user)
         if payload.get("attachments"):
@@ -272,6 +271,11 @@ class TeamsHandlers:
         """An invoke this app does not use (a task module, a search): a clean empty answer."""
         log.info("ignored a Teams invoke the app does not use")
         await self._respond(context, {})
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """A JSON object from an activity, or an empty one for anything else (never trusted)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _note(text: str, lang: str) -> Reply:

@@ -194,7 +194,7 @@ class TeamsPlatform:
         if ";messageid=" not in conversation:
             conversation = f"{channel};messageid={activity_id}"
         # A member outside the safety team cannot read the thread: they get a 1:1 copy of the card.
-        outside = {user_id: [] for user_id in ids if not _is_member(user_id, roster)}
+        outside: dict[str, Any] = {user_id: [] for user_id in ids if not _is_member(user_id, roster)}
         await self._store(TeamsSpaceRow(name=name, mode=CHANNEL, conversation_id=conversation, members=ids,
                                         copies=outside))
         return ChannelRef(PLATFORM, conversation)
