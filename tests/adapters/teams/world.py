@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.teams.app import MESSAGES_PATH, TeamsService, create_teams, start_teams
 from adapters.teams.auth import static_connections
@@ -143,7 +144,7 @@ class TeamsWorld:
         self.clock.advance(timedelta(**delta))
 
 
-async def open_world(tmp_path: Path, *, space: str = "graph") -> TeamsWorld:
+async def open_world(tmp_path: Path, *, space: str = "graph", db: AsyncEngine | None = None) -> TeamsWorld:
     teams = FakeConnector()
     graph = FakeGraph(teams)
     await teams.start()
@@ -166,7 +167,7 @@ async def open_world(tmp_path: Path, *, space: str = "graph") -> TeamsWorld:
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'teams.db'}", playbooks_dir=PLAYBOOKS,
                         school_config=school)
     clock = Clock(SCHOOL_HOURS)
-    core = await build_core(settings, clock=clock)
+    core = await build_core(settings, clock=clock, db=db)
     assert core.directory is not None and core.directory.teams is not None, "the test school is valid"
     config = TeamsConfig(app_id=APP_ID, tenant_id=TENANT, anonymous=True, allowed_service_urls=(teams.url,),
                          graph_url=graph.url, service_url=teams.url)
