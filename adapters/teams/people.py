@@ -71,6 +71,7 @@ class People:
         """Graph's user lookup by e-mail (graph mode), for people in no team with the bot."""
         self._roster_read_at = 0.0
         self._core_ids: dict[str, str] = {}
+        self._seen: dict[str, tuple[str, str, str]] = {}
 
     # -- from Teams to the core ------------------------------------------------------
     def _directory_entries(self) -> list[str]:
@@ -86,8 +87,11 @@ class People:
         name = str(account.get("name") or "")
         if not object_id:  # not a Microsoft 365 user (the bot itself, a connector): their Teams id only
             return UserRef(PLATFORM, teams_id, name)
-        await self._remember(object_id, teams_id=teams_id, service_url=service_url,
-                             conversation_id=personal_conversation)
+        known = (teams_id, service_url, personal_conversation)
+        if self._seen.get(object_id) != known:  # a write only when something changed (not on every press)
+            await self._remember(object_id, teams_id=teams_id, service_url=service_url,
+                                 conversation_id=personal_conversation)
+            self._seen[object_id] = known
         if service_url:
             self.service_url = service_url
         cached = self._core_ids.get(object_id)
