@@ -1,27 +1,22 @@
 """Neutral replies and forms as Adaptive Cards 1.5 for Teams; card actions decoded back.
 
-Pure functions, no I/O. Every text goes through :mod:`adapters.teams.markup` (escaped
-first, then the core's markup); labels, button titles and input labels are plain text.
-A reply becomes one card, or several when it would not fit in one Teams message (the
-all-steps view of a protocol): it is split between sections, the buttons always on the
-last card, and each card wrapped in an activity stays under :data:`MAX_ACTIVITY_BYTES`
-with room for what the SDK adds when it sends it.
+Pure functions, no I/O. Texts go through :mod:`adapters.teams.markup` (escaped first, then
+the core's markup); labels and button titles are plain text. A reply is one card, or
+several when it would not fit in one Teams message (the all-steps view): split between
+sections, buttons on the last card, each card wrapped in an activity under
+:data:`MAX_ACTIVITY_BYTES` with room for what the SDK adds when sending it.
 
-Phones first: each answer button is its own row (Teams folds a row of more than a few
-actions into an overflow menu), a collapsed section shows its title and fields and unfolds
-its text with an ``Action.ToggleVisibility`` button, checklist rows keep their button
-beside the item. Tones become container styles plus the same marks Slack shows, so they
-survive themes that drop the colours.
+Phones first: each answer is a button on its own row (Teams folds a row of many actions
+into an overflow menu); a collapsed section shows title and fields and unfolds its text
+with ``Action.ToggleVisibility``; checklist buttons sit beside their item; tones are
+container styles plus Slack's marks, which survive themes that drop the colours.
 
-Every button is an ``Action.Execute`` (verb ``pw``, data ``{"pw": kind, "p": payload,
-"o": owner}``) with an ``Action.Submit`` fallback carrying the same data plus ``"verb"``;
-a form's submit uses verb ``pwform``. :func:`parse_action` reads both shapes back and
-never trusts them for more than routing: the owner check and the payload's own version
-check happen in the adapter and the core.
-
-The notification text: Teams shows "Sent a card" unless the activity has a ``summary``,
-so :func:`card_activity` sets ``summary`` to the card's ``fallbackText`` (the reply's
-headline as plain text). ``speak`` is not set: Teams does not use it, and it is SSML.
+Buttons are ``Action.Execute`` (verb ``pw``, data ``{"pw": kind, "p": payload, "o": owner}``)
+with an ``Action.Submit`` fallback carrying the same data plus ``"verb"``; a form submits
+with verb ``pwform``. :func:`parse_action` reads both shapes and decides nothing: the owner
+and version checks happen in the adapter and the core. Notifications: Teams shows "Sent a
+card" unless the activity has a ``summary``, so :func:`card_activity` sets it from the
+card's ``fallbackText`` (the headline, plain). ``speak`` is left out: Teams ignores it.
 """
 
 from __future__ import annotations
@@ -33,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.teams import markup, texts
-from adapters.teams.markup import ZWSP
+from adapters.teams.markup import JOINER
 from bot.messages import Button, ButtonStyle, ChecklistItem, Form, FormField, Reply, Section, Tone
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -48,7 +43,10 @@ VERB, FORM_VERB = "pw", "pwform"
 KINDS = frozenset({"p", "open", "resume"})
 FIELD_PREFIX = "f."
 MAX_TITLE = 100
-MAX_TEXT = 3000
+MAX_FACT_TITLE = 32
+#: Source characters per TextBlock: even when every character is an emoji (12 characters of
+#: JSON each) one block stays far below a card's budget.
+MAX_TEXT = 1500
 MAX_SUMMARY = 500
 MAX_PAYLOAD = 2000
 MAX_VALUE = 4000
@@ -104,31 +102,23 @@ def _card(body: list[Element], actions: list[Element], summary: str, lang: str) 
 
 
 def _summary(text: str) -> str:
-    """The headline as plain text for notifications, with links and tags defused (ZWSP)."""
+    """The headline as plain text for notifications, links and tags defused (U+2060)."""
     flat = " ".join(markup.plain(text).split())
     flat = flat if len(flat) <= MAX_SUMMARY else flat[: MAX_SUMMARY - 1].rstrip() + "…"
-    return flat.replace("](", f"]{ZWSP}(").replace("<", f"<{ZWSP}")
+    return flat.replace("](", f"]{JOINER}(").replace("<", f"<{JOINER}")
 
 
 def _paginate(units: list[Element], buttons: list[Element], budget: int) -> list[list[Element]]:
+    """Whole units per card, in order; the buttons together on the last card (only a
+    reply with dozens of answers would spill them over more than one)."""
     pages: list[list[Element]] = [[]]
-    size = 0
-    for unit in units:
-        cost = _cost(unit)
-        if pages[-1] and size + cost > budget:
+    size, button_cost = 0, sum(map(_cost, buttons))
+    for n, element in enumerate([*units, *buttons]):
+        cost = _cost(element)
+        if pages[-1] and (size + cost > budget or (n == len(units) and size + button_cost > budget)):
             pages.append([])
             size = 0
-        pages[-1].append(unit)
-        size += cost
-    if pages[-1] and size + sum(_cost(b) for b in buttons) > budget:
-        pages.append([])
-        size = 0
-    for button in buttons:  # only a reply with dozens of answers needs more than one page of them
-        cost = _cost(button)
-        if pages[-1] and size + cost > budget:
-            pages.append([])
-            size = 0
-        pages[-1].append(button)
+        pages[-1].append(element)
         size += cost
     return pages
 
@@ -139,11 +129,10 @@ def _cost(element: Element) -> int:
 
 def _body_units(reply: Reply, owner: str) -> list[Element]:
     if reply.ephemeral or not reply.sections:
-        return _section_units(Section(reply.text), 0)
+        return _section_units(Section(reply.text), 0, lang=reply.lang)
     units: list[Element] = []
     if _shows_headline(reply):
-        units.append(_text(markup.inline(" ".join(markup.plain(reply.text).split())), weight="Bolder",
-                           size="Medium", style="heading"))
+        units.append(_text(_line(markup.plain(reply.text)), weight="Bolder", size="Medium", style="heading"))
     for n, section in enumerate(reply.sections):
         units.extend(_section_units(section, n, lang=reply.lang, owner=owner))
     return units
@@ -162,11 +151,9 @@ def _shows_headline(reply: Reply) -> bool:
 
 def _section_units(section: Section, n: int, *, lang: str = "nl", owner: str = "") -> list[Element]:
     mark = _MARK.get(section.tone, "")
-    title = [_text(mark + markup.inline(f"**{markup.plain(' '.join(section.title.split()))}**"))] \
-        if section.title.strip() else []
+    title = [_text(mark + _line(section.title, bold=True))] if section.title.strip() else []
     body = _text_items(section.text)
-    footnote = [_text(markup.inline(" ".join(section.footnote.split())), size="Small", isSubtle=True)] \
-        if section.footnote.strip() else []
+    footnote = _text_items(section.footnote, size="Small", isSubtle=True)
     texts_first = body or footnote
     if mark and not title and texts_first and not texts_first[0]["text"].startswith("- "):
         texts_first[0]["text"] = mark + texts_first[0]["text"]
@@ -182,12 +169,15 @@ def _section_units(section: Section, n: int, *, lang: str = "nl", owner: str = "
     container = _container(items or [_text(" ")], section.tone)
     if _cost(container) <= MAX_UNIT_BYTES:
         return [container]
-    flat = [*title, *body, *facts, *rows, *footnote]  # too big to fold: shown open, in pieces
-    chunks: list[list[Element]] = [[]]
-    for item in flat:
-        if chunks[-1] and sum(map(_cost, chunks[-1])) + _cost(item) > MAX_UNIT_BYTES - 200:
+    chunks: list[list[Element]] = [[]]  # too big to fold: shown open, in pieces
+    size = 0
+    for item in [*title, *body, *facts, *rows, *footnote]:
+        cost = _cost(item)
+        if chunks[-1] and size + cost > MAX_UNIT_BYTES:
             chunks.append([])
+            size = 0
         chunks[-1].append(item)
+        size += cost
     return [_container(chunk, section.tone, first=i == 0) for i, chunk in enumerate(chunks)]
 
 
@@ -202,27 +192,39 @@ def _text(text: str, **extra: Any) -> Element:
     return {"type": "TextBlock", "text": text, "wrap": True, **extra}
 
 
-def _text_items(text: str) -> list[Element]:
+def _line(text: str, *, bold: bool = False) -> str:
+    """A short text (title, label, fact, checklist item) on one line, escaped, at most
+    ``MAX_TEXT`` characters so no single element can outgrow a card."""
+    flat = " ".join(markup.plain(text).split() if bold else text.split())
+    flat = flat if len(flat) <= MAX_TEXT else flat[: MAX_TEXT - 1].rstrip() + "…"
+    return markup.inline(f"**{flat}**" if bold else flat)
+
+
+def _text_items(text: str, **extra: Any) -> list[Element]:
     """Paragraphs apart as usual; the lines inside a paragraph close together."""
     items: list[Element] = []
     for paragraph in markup.blocks(text, MAX_TEXT):
-        items.extend(_text(part, spacing="None") if i else _text(part) for i, part in enumerate(paragraph))
+        items.extend(_text(part, spacing="None", **extra) if i else _text(part, **extra)
+                     for i, part in enumerate(paragraph))
     return items
 
 
 def _facts(section: Section) -> Element:
-    return {"type": "FactSet", "facts": [
-        {"title": markup.inline(" ".join(markup.plain(f.label).split())),
-         "value": "\n\n".join(markup.inline(line.strip()) for line in f.value.split("\n") if line.strip()) or " "}
-        for f in section.fields]}
+    """Short labels side by side (a FactSet); long ones (the questions answered) above their
+    value, because a FactSet's title column is narrow on a phone."""
+    values = ["\n\n".join(_line(line) for line in f.value.split("\n") if line.strip()) or " " for f in section.fields]
+    if all(len(f.label) <= MAX_FACT_TITLE for f in section.fields):
+        return {"type": "FactSet", "facts": [{"title": _line(markup.plain(f.label)), "value": value}
+                                             for f, value in zip(section.fields, values, strict=True)]}
+    return {"type": "Container", "items": [item for f, value in zip(section.fields, values, strict=True) for item in (
+        _text(_line(f.label, bold=True), spacing="Small"), _text(value, spacing="None"))]}
 
 
 def _check_row(item: ChecklistItem, owner: str) -> Element:
     """☐/☑, the item with its owner (roles) underneath, and its button beside it."""
-    text = [_text(markup.inline(" ".join(item.text.split())), isSubtle=item.done)]
+    text = [_text(_line(item.text), isSubtle=item.done)]
     if item.owner.strip():
-        text.append(_text(markup.inline(markup.plain(" ".join(item.owner.split()))), size="Small", isSubtle=True,
-                          spacing="None"))
+        text.append(_text(_line(markup.plain(item.owner)), size="Small", isSubtle=True, spacing="None"))
     columns: list[Element] = [{"type": "Column", "width": "auto", "items": [_text("☑" if item.done else "☐")]},
                               {"type": "Column", "width": "stretch", "items": text}]
     if item.action is not None:
@@ -267,8 +269,7 @@ def render_form(form: Form, *, owner: str, lang: str, errors: Mapping[str, str] 
     """A form as a card with inputs, which works on a phone without a Teams dialog."""
     errors, values = dict(errors or {}), dict(values or {})
     names = {f.name for f in form.fields}
-    body: list[Element] = [_text(markup.inline(" ".join(markup.plain(form.title).split())), weight="Bolder",
-                                 size="Medium", style="heading")]
+    body: list[Element] = [_text(_line(markup.plain(form.title)), weight="Bolder", size="Medium", style="heading")]
     if form.intro.strip():
         body.extend(_section_units(Section(form.intro, tone=Tone.WARNING), 0, lang=lang))
     body.extend(_error(message) for name, message in errors.items() if name not in names)
@@ -277,7 +278,7 @@ def render_form(form: Form, *, owner: str, lang: str, errors: Mapping[str, str] 
         if f.name in errors:
             body.append(_error(errors[f.name], spacing="Small"))
         if f.hint.strip():
-            body.append(_text(markup.inline(" ".join(f.hint.split())), size="Small", isSubtle=True, spacing="Small"))
+            body.append(_text(_line(f.hint), size="Small", isSubtle=True, spacing="Small"))
     data = {"pw": "form", "s": form.submit, "o": owner, "x": form.cancel.payload if form.cancel else ""}
     actions = [_execute(form.submit_label, FORM_VERB, data, "positive")]
     if form.cancel is not None:
@@ -286,7 +287,7 @@ def render_form(form: Form, *, owner: str, lang: str, errors: Mapping[str, str] 
 
 
 def _error(message: str, **extra: Any) -> Element:
-    return _text(markup.inline(" ".join(message.split())), color="Attention", weight="Bolder", **extra)
+    return _text(_line(message), color="Attention", weight="Bolder", **extra)
 
 
 def _input(f: FormField, lang: str, current: str) -> Element:
@@ -322,7 +323,7 @@ def card_activity(card: dict[str, Any], *, text: str = "") -> dict[str, Any]:
     """A message activity carrying one card; ``summary`` is what Teams shows in the
     notification and the chat list instead of "Sent a card"."""
     activity: dict[str, Any] = {"type": "message", "attachments": [{"contentType": CARD_TYPE, "content": card}]}
-    summary = str(card.get("fallbackText") or "").replace(ZWSP, "")
+    summary = str(card.get("fallbackText") or "").replace(JOINER, "")
     if summary:
         activity["summary"] = summary
     if text:
@@ -360,9 +361,10 @@ def parse_action(value: Any) -> CardAction | None:
     if not isinstance(data, dict) or not isinstance(data.get("o", ""), str):
         return None
     owner = str(data.get("o", ""))[:MAX_PAYLOAD]
-    if verb == VERB and data.get("pw") in KINDS and isinstance(data.get("p"), str):
-        return CardAction(str(data["pw"]), data["p"][:MAX_PAYLOAD], owner)
-    if verb == FORM_VERB and data.get("pw") == "form" and isinstance(data.get("s"), str) \
+    kind = data.get("pw")
+    if verb == VERB and isinstance(kind, str) and kind in KINDS and isinstance(data.get("p"), str):
+        return CardAction(kind, data["p"][:MAX_PAYLOAD], owner)
+    if verb == FORM_VERB and kind == "form" and isinstance(data.get("s"), str) \
             and isinstance(data.get("x", ""), str):
         values = {key[len(FIELD_PREFIX):][:100]: item[:MAX_VALUE] for key, item in data.items()
                   if isinstance(key, str) and key.startswith(FIELD_PREFIX) and isinstance(item, str)}

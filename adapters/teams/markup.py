@@ -9,16 +9,17 @@ parser), and the two disagree on backslash escapes: the phone parser does not ho
 each construct really yields to:
 
 * emphasis and code (``*``, ``_``, `````): a backslash, the only thing both parsers honour;
-* links (``[x](u)``, ``[x][y]``, ``[x]: u`` definitions): an invisible U+200B between ``]``
-  and what follows, so ``](`` never forms (works in every parser, shows nothing);
-* tags, autolinks and ``<at>`` mentions: U+200B after ``<``. HTML is not rendered in cards
+* links (``[x](u)``, ``[x][y]``, ``[x]: u`` definitions): an invisible U+2060 WORD JOINER
+  between ``]`` and what follows, so ``](`` never forms (works in every parser, shows
+  nothing and, unlike a zero-width space, never lets a line break there);
+* tags, autolinks and ``<at>`` mentions: U+2060 after ``<``. HTML is not rendered in cards
   and a mention needs an ``msteams.entities`` entry the cards never carry, so this is
   belt and braces; ``<``, ``>`` and ``&`` are *not* HTML-escaped, because the phone parser
   escapes them itself and would show ``&lt;`` literally;
-* block syntax at the start of a line (``#`` headings, ``>`` quotes, ``1.``/``+``/``*`` lists,
-  ``---``/``===`` rules and setext underlines, ``|`` tables): U+200B in front of the line;
+* block syntax at the start of a line (``#`` headings, ``>`` quotes, ``1.``/``+`` lists,
+  ``---``/``===`` rules and setext underlines, ``|`` tables): U+2060 in front of the line;
   lines are stripped so indentation never makes a code block;
-* ``~~`` (strikethrough) and ``{{`` (the card's DATE()/TIME() functions): U+200B between the pair.
+* ``~~`` (strikethrough) and ``{{`` (the card's DATE()/TIME() functions): U+2060 between the pair.
 
 The core's ``**bold**`` and ``- `` bullets are produced after escaping, as in the Slack and
 HTML renderers, so nothing a user or a playbook author wrote can become formatting.
@@ -29,7 +30,7 @@ from __future__ import annotations
 import functools
 import re
 
-ZWSP = "\u200b"
+JOINER = "\u2060"
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 #: Backslash before ASCII punctuation (it would escape it), ``*``, ``_`` except inside a word
 #: (``a_b`` is never emphasis), backticks, ``]`` that would close a link, ``<`` that would open a
@@ -56,7 +57,7 @@ def _escaped(match: re.Match[str]) -> str:
         return "\\\\"
     if char in "*_`":
         return "\\" + char
-    return char + ZWSP
+    return char + JOINER
 
 
 def inline(line: str) -> str:
@@ -78,7 +79,7 @@ def inline(line: str) -> str:
 
 
 def _guard_start(line: str) -> str:
-    return ZWSP + line if _BLOCK_START.match(line) else line
+    return JOINER + line if _BLOCK_START.match(line) else line
 
 
 def bullet(line: str) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.teams.cards import card_activity, render_cards
+from adapters.teams.cards import card_activity, render_one
 from adapters.teams.connector import Connector, ConnectorError
 from adapters.teams.graph import GraphClient, GraphError
 from adapters.teams.people import PLATFORM, People, Person
@@ -77,19 +77,16 @@ class TeamsPlatform:
 
     async def _send(self, service_url: str, conversation: str, reply: Reply, *, key: str,
                     owner: str = "") -> MessageRef:
-        """One reply as one or more cards; a repeat under the same key updates what was sent."""
-        activities = [card_activity(card) for card in render_cards(reply, owner=owner)]
+        """One card (what the outbox sends it may update later by one id); a repeat under the
+        same key updates the message sent before instead of sending a second one."""
+        activity = card_activity(render_one(reply, owner=owner))
         sent = await self.ledger.find(key)
         if sent is not None and sent.conversation_id == conversation and sent.activity_ids:
-            for activity_id, activity in zip(sent.activity_ids, activities, strict=False):
-                await self.connector.update(service_url, conversation, activity_id, activity)
+            await self.connector.update(service_url, conversation, sent.activity_ids[0], activity)
             return MessageRef(PLATFORM, conversation, sent.activity_ids[0])
-        ids = []
-        for activity in activities:
-            ids.append(await self.connector.send(service_url, conversation, activity))
-            if len(ids) == 1:
-                await self.ledger.record(key, conversation, ids)
-        return MessageRef(PLATFORM, conversation, ids[0])
+        activity_id = await self.connector.send(service_url, conversation, activity)
+        await self.ledger.record(key, conversation, [activity_id])
+        return MessageRef(PLATFORM, conversation, activity_id)
 
     async def post(self, to: ChannelRef, reply: Reply, *, key: str = "") -> MessageRef:
         """In an incident space, or a new thread in a team channel (the briefing)."""
@@ -105,14 +102,11 @@ class TeamsPlatform:
         sent = await self.ledger.find(key)
         if sent is not None:
             return MessageRef(PLATFORM, sent.conversation_id, sent.activity_ids[0])
-        [activity, *rest] = [card_activity(card) for card in render_cards(reply)]
         conversation, activity_id = await self.connector.create_conversation(self.people.service_url, {
             "isGroup": True, "channelData": {"channel": {"id": channel.channel_id},
                                              "tenant": {"id": self.people.tenant_id}},
-            "activity": activity, "tenantId": self.people.tenant_id})
+            "activity": card_activity(render_one(reply)), "tenantId": self.people.tenant_id})
         await self.ledger.record(key, conversation, [activity_id])
-        for more in rest:
-            await self.connector.send(self.people.service_url, conversation, more)
         return MessageRef(PLATFORM, conversation, activity_id)
 
     async def update(self, ref: MessageRef, reply: Reply, *, key: str = "") -> None:
@@ -120,8 +114,8 @@ class TeamsPlatform:
         if space is not None and space.mode == DIRECT_MODE:
             await self._copies(space, reply, key=key)
             return
-        [card, *_] = render_cards(reply)
-        await self.connector.update(self.people.service_url, ref.channel_id, ref.id, card_activity(card))
+        # What the outbox updates by one id stays one message (its longest texts shortened if needed).
+        await self.connector.update(self.people.service_url, ref.channel_id, ref.id, card_activity(render_one(reply)))
         if space is not None and space.copies:
             await self._copies(space, reply, key=key)
 
@@ -187,7 +181,7 @@ class TeamsPlatform:
     async def _open_thread(self, name: str, ids: list[str], roster: list[dict[str, Any]]) -> ChannelRef:
         channel = self._safety_channel()
         topic = f"**Incident {name.removeprefix('incident-').upper()}**"
-        [root] = [card_activity(card) for card in render_cards(Reply(topic.replace("**", ""), ()))]
+        root = card_activity(render_one(Reply(topic.replace("**", ""), ())))
         conversation, activity_id = await self.connector.create_conversation(self.people.service_url, {
             "isGroup": True, "channelData": {"channel": {"id": channel}, "tenant": {"id": self.people.tenant_id}},
             "activity": root, "tenantId": self.people.tenant_id})
@@ -218,8 +212,7 @@ class TeamsPlatform:
     async def _copies(self, space: TeamsSpaceRow, reply: Reply, *, key: str) -> None:
         """The card in every member's 1:1 chat: updated where it is, sent where it is not."""
         copies: dict[str, Any] = dict(space.copies)
-        [card, *_] = render_cards(reply)
-        activity = card_activity(card)
+        activity = card_activity(render_one(reply))
         targets = space.members if space.mode == DIRECT_MODE else [m for m in space.members if m in copies]
         for user_id in targets:
             if copies.get(user_id):
