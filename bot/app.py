@@ -68,18 +68,13 @@ class Core:
 
     async def handle(self, event: Event) -> list[Reply]:
         """Route an event: incident buttons and forms to the incident, the rest to the
-        conversation. Wakes the workers so that what it caused goes out at once."""
-        try:
-            if isinstance(event, FileShared):
-                replies = await self._file_shared(event)
-            elif isinstance(event, ButtonPressed | FormSubmitted) and is_incident_payload(event.payload):
-                replies = await self._incident_action(event)
-            else:
-                replies = await self.conversations.handle(event)
-        finally:
-            if self.workers:
-                self.workers.wake()
-        return replies
+        conversation. What it queues wakes the workers when it commits (the outbox's
+        ``on_commit``), so it goes out at once."""
+        if isinstance(event, FileShared):
+            return await self._file_shared(event)
+        if isinstance(event, ButtonPressed | FormSubmitted) and is_incident_payload(event.payload):
+            return await self._incident_action(event)
+        return await self.conversations.handle(event)
 
     async def _file_shared(self, event: FileShared) -> list[Reply]:
         """The warning of safety rule 1, for a file shared with the bot or in an incident

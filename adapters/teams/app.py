@@ -19,7 +19,7 @@ import contextlib
 import json
 import logging
 import time
-import warnings
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -278,18 +278,17 @@ async def _messages(request: web.Request) -> web.StreamResponse:
             f"{activity.conversation.id}/{activity.id}", service.core.clock()):
         log.info("dropped a repeated Teams activity")
         return web.Response(status=200)
-    with warnings.catch_warnings():  # the SDK reads the claims from a str key, which aiohttp warns about
-        warnings.simplefilter("ignore", web.NotAppKeyWarning)
-        request["claims_identity"] = claims
-    try:
-        response = await service.adapter.process(request, service.agent)
+    activity.request_id = str(uuid.uuid4())
+    try:  # the activity parsed once, here: the SDK's own request handling would parse it again
+        invoke = await service.adapter.process_activity(claims, activity, service.agent.on_turn)
     except Exception as exc:  # whatever the SDK raises: no traceback with the activity in it
         log.error("the Agents SDK failed on an activity: %s", type(exc).__name__)
         return web.json_response({}, status=200 if activity.type == "invoke" else 202)
-    finally:
-        if service.core.workers:
-            service.core.workers.wake()
-    return response or web.Response(status=202)
+    if activity.type == "invoke":
+        if invoke is None:
+            return web.json_response({}, status=200)
+        return web.json_response(invoke.body, status=int(invoke.status or 200))
+    return web.Response(status=202)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, select, update
+from sqlalchemy import JSON, DateTime, Integer, String, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -73,6 +73,23 @@ class OutboxMessage:
     """The claim this copy was handed out under: only that claim may mark it sent."""
 
 
+_listeners: list[Callable[[], None]] = []
+"""Called after a transaction that enqueued something commits (the workers' wake-up)."""
+
+
+def on_commit(listener: Callable[[], None]) -> Callable[[], None]:
+    """Call ``listener`` whenever a transaction that enqueued a message has committed, so the
+    worker wakes for real work only (not after every button press), and never before the
+    message is visible to it. Returns a function that removes the listener again."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener) if listener in _listeners else None
+
+
+def _committed(_session: Any) -> None:
+    for listener in list(_listeners):
+        listener()
+
+
 async def enqueue(session: AsyncSession, *, key: str, kind: str, target: dict[str, Any], payload: dict[str, Any],
                   due_at: datetime | None = None) -> None:
     """Add a message in the caller's transaction; a repeated ``key`` is ignored."""
@@ -80,6 +97,8 @@ async def enqueue(session: AsyncSession, *, key: str, kind: str, target: dict[st
     statement = insert(OutboxRow).values(key=key, kind=kind, target=target, payload=payload,
                                          due_at=due_at or utcnow(), status=PENDING, attempts=0)
     await session.execute(statement.on_conflict_do_nothing(index_elements=[OutboxRow.key]))
+    if not event.contains(session.sync_session, "after_commit", _committed):
+        event.listen(session.sync_session, "after_commit", _committed, once=True)
 
 
 Deliver = Callable[[OutboxMessage], Awaitable[MessageRef | None]]

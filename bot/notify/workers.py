@@ -1,8 +1,9 @@
 """The background work of a running bot: fire due escalations, deliver the outbox.
 
 One loop per process; several replicas may run it at once (claims make each timer fire
-and each message go out once). Handling an event wakes the loop, so a DM caused by a
-button press goes out at once instead of at the next tick.
+and each message go out once). A transaction that queued a message wakes the loop when it
+commits, so a DM caused by a button press goes out at once instead of at the next tick,
+and a press that queued nothing costs no round at all.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from bot.notify import outbox
 from bot.notify.escalation import EscalationService
 from bot.notify.outbox import OutboxWorker
 
@@ -47,6 +49,13 @@ class Workers:
 
     async def run(self) -> None:
         """Until cancelled; an error in one round is logged and the next round goes on."""
+        stop_listening = outbox.on_commit(self.wake)
+        try:
+            await self._loop()
+        finally:
+            stop_listening()
+
+    async def _loop(self) -> None:
         while True:
             try:
                 await self.run_once()
