@@ -50,6 +50,8 @@ from bot.store.db import session_factory
 log = logging.getLogger(__name__)
 
 MESSAGES_PATH = "/api/messages"
+#: Who issues the tokens Teams' Bot Connector sends (public cloud; US government cloud).
+BOT_FRAMEWORK_ISSUERS = frozenset({"https://api.botframework.com", "https://api.botframework.us"})
 #: Teams' activities are small; a bigger body is refused before it is parsed.
 MAX_BODY = 256 * 1024
 WORKER_INTERVAL = 2.0
@@ -228,9 +230,23 @@ async def _authorize(service: TeamsService, request: web.Request) -> ClaimsIdent
     if scheme.lower() != "bearer" or not token.strip() or " " in token.strip():
         return _refuse(401, "malformed token")
     try:
-        return await validator.validate_token(token.strip())
+        claims = await validator.validate_token(token.strip())
     except Exception as exc:  # PyJWT, key lookup, a wrong audience or tenant: all the same to the caller
         return _refuse(401, f"invalid token ({type(exc).__name__})")
+    # Signed for this bot is not enough: any app in the school's tenant can get an Entra token with
+    # the bot as audience. Only the Bot Framework's own service speaks for Teams.
+    if claims.get_claim_value("iss") not in BOT_FRAMEWORK_ISSUERS:
+        return _refuse(401, "a token not issued by the Bot Framework")
+    return claims
+
+
+def _same_service(claims: ClaimsIdentity, activity: Activity) -> bool:
+    """A Bot Framework token names the service URL it was issued for; the activity must carry
+    that one (else a valid token could steer the bot's answers to another address)."""
+    if not claims.claims:  # anonymous (local testing only)
+        return True
+    claimed = str(claims.get_claim_value("serviceurl") or "").rstrip("/").lower()
+    return bool(claimed) and claimed == str(activity.service_url or "").rstrip("/").lower()
 
 
 def _activity(body: bytes) -> Activity | str:
@@ -271,6 +287,10 @@ async def _messages(request: web.Request) -> web.StreamResponse:
         return _refuse(400, activity)
     if not service.config.service_url_allowed(activity.service_url or ""):
         return _refuse(401, "service URL is not Teams'")
+    if not _same_service(claims, activity):
+        return _refuse(401, "service URL is not the token's")
+    if not service.config.anonymous and str(activity.channel_id or "") != "msteams":
+        return _refuse(401, "not a Teams channel")
     expected = service.platform.people.tenant_id.lower()
     if expected and _tenant(activity) != expected:
         return _refuse(401, "another tenant")

@@ -91,3 +91,59 @@ def test_only_teams_own_service_urls_are_accepted() -> None:
     for url in ("http://127.0.0.1:4001/", "https://smba.trafficmanager.net.evil.example/", "https://evil.example/",
                 "http://smba.trafficmanager.net/emea/", "", "https://[::1"):
         assert not config.service_url_allowed(url), url
+
+
+@pytest.fixture
+def local_keys(monkeypatch: pytest.MonkeyPatch) -> object:
+    """Token signatures checked against a key made here: the SDK's key lookup never goes online."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from jwt import PyJWK
+    from jwt.algorithms import RSAAlgorithm
+    from microsoft_agents.hosting.core.authorization.jwt import jwt_token_validator
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = PyJWK({**json.loads(RSAAlgorithm.to_jwk(key.public_key())), "alg": "RS256"})
+
+    async def signing_key(self: object, uri: str, header: dict[str, object]) -> PyJWK:
+        return public
+
+    monkeypatch.setattr(jwt_token_validator._JwkClientManager, "get_signing_key", signing_key)
+    return key
+
+
+async def test_only_the_bot_framework_speaks_for_teams(tmp_path: Path, world: TeamsWorld, local_keys: object) -> None:
+    """A token for this bot from another issuer (any app in the school's tenant can get one from
+    Entra) is refused, and so is a Bot Framework token issued for another service URL."""
+    import time
+
+    import jwt
+
+    config = TeamsConfig(app_id=APP_ID, password="secret", tenant_id=TENANT, allowed_service_urls=(world.teams.url,))
+    service = create_teams(world.core, config, manager=static_connections(config, token="bot-token"),
+                           run_workers=False)
+    runner = await start_teams(service, "127.0.0.1", 0)
+    host, port = runner.addresses[0][:2]
+    teacher = world.people["teacher"]
+
+    def token(issuer: str, service_url: str) -> str:
+        now = int(time.time())
+        return jwt.encode({"iss": issuer, "aud": APP_ID, "serviceurl": service_url, "iat": now, "nbf": now,
+                           "exp": now + 600}, local_keys, algorithm="RS256", headers={"kid": "k"})  # type: ignore[arg-type]
+
+    async def post(authorization: str) -> int:
+        activity = a.personal_message(teacher, "menu", service_url=world.teams.url)
+        async with aiohttp.ClientSession() as http, http.post(
+                f"http://127.0.0.1:{port}{MESSAGES_PATH}", json=activity,
+                headers={"Authorization": f"Bearer {authorization}"}) as response:
+            return response.status
+
+    try:
+        assert host == "127.0.0.1"
+        assert await post(token(f"https://sts.windows.net/{TENANT}/", world.teams.url)) == 401
+        assert await post(token(f"https://login.microsoftonline.com/{TENANT}/v2.0", world.teams.url)) == 401
+        assert await post(token("https://api.botframework.com", "https://smba.trafficmanager.net/emea/")) == 401
+        assert world.teams.messages_to(teacher) == []
+        assert await post(token("https://api.botframework.com", world.teams.url)) in (200, 201, 202)
+        assert world.teams.messages_to(teacher), "a genuine Bot Framework token is answered"
+    finally:
+        await runner.cleanup()
