@@ -21,6 +21,7 @@ Incident spaces, as the school chose in ``school.yaml`` (``teams.incident_space`
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select, update
@@ -125,58 +126,74 @@ class TeamsPlatform:
         async with self._sessions() as session:
             existing = await session.get(TeamsSpaceRow, name)
         if existing is not None:
+            if existing.mode == GRAPH and not existing.ready:  # the app's install failed last time: again
+                await self._install(existing)
             return ChannelRef(PLATFORM, self._space_id(existing))
         ids = list(dict.fromkeys(m.id for m in members if m.id))
         mode = self.mode
-        if mode == GRAPH and len(ids) >= 2:
-            return await self._open_chat(name, ids)
+        if mode == GRAPH:
+            chat = await self._open_chat(name, ids)
+            if chat is not None:
+                return chat
         if mode == CHANNEL:
             roster = await self.people.roster(self._safety_channel())
-            if not any(_is_member(value, roster) for value in excluded):
+            if await self._outside(excluded, roster):
                 return await self._open_thread(name, ids, roster)
-        if mode == CHANNEL:
-            log.info("an excluded person is in the safety team: this incident goes 1:1, not in the channel")
-        await self._store(TeamsSpaceRow(name=name, mode=DIRECT_MODE, members=ids, copies={}))
+            log.info("someone excluded from this incident is (or may be) in the safety team: it goes 1:1")
+        await self._store(TeamsSpaceRow(name=name, mode=DIRECT_MODE, members=ids, copies={}, ready=True))
         return ChannelRef(PLATFORM, f"{DIRECT}{name}")
 
     async def invite(self, space: ChannelRef, members: list[UserRef], *, key: str = "") -> None:
-        """Group chat: added through Graph. Thread: a member outside the safety team gets a
-        1:1 copy of the card. Direct: a 1:1 copy. Copies are sent by the next card update,
-        which the core queues right after every invite."""
+        """Whoever joins later (the coordinator who took it) gets the card as a 1:1 copy, kept
+        up to date like the card itself; a channel thread's team member reads it there. (Adding
+        someone to a group chat would need another tenant-wide Graph permission, and a chat
+        that began with two people takes nobody more.) The copy is sent by the next card
+        update, which the core queues right after every invite."""
         row = await self._space(space.id)
         if row is None:
             raise LookupError("no such Teams incident space")
         ids = [m.id for m in members if m.id and m.id not in row.members]
         if not ids:
             return
-        copies = dict(row.copies)
-        if row.mode == GRAPH and self.graph is not None:
-            for user_id in ids:
-                try:
-                    await self.graph.add_chat_member(row.conversation_id, await self._graph_member(user_id))
-                except GraphError as exc:
-                    if exc.status != 403:
-                        raise
-                    # A chat created with two people takes no more (RosterAddMemberBlocked): a 1:1 copy.
-                    log.info("the incident chat takes no more members; the card goes 1:1 instead")
-                    copies[user_id] = []
-        elif row.mode == CHANNEL:
+        inside: set[str] = set()
+        if row.mode == CHANNEL:
             roster = await self.people.roster(self._safety_channel())
-            copies.update({user_id: [] for user_id in ids if not _is_member(user_id, roster)})
-        async with self._sessions() as session, session.begin():
-            await session.execute(update(TeamsSpaceRow).where(TeamsSpaceRow.name == row.name)
-                                  .values(members=[*row.members, *ids], copies=copies))
+            inside = {user_id for user_id in ids if await self._is_member(user_id, roster)}
+        await self._merge(row.name, members=ids, copies={i: [] for i in ids if i not in inside}, fresh_only=True)
 
-    async def _open_chat(self, name: str, ids: list[str]) -> ChannelRef:
+    async def _open_chat(self, name: str, ids: list[str]) -> ChannelRef | None:
+        """A group chat with the members Graph can bind; None when fewer than two can be (then
+        each gets the card 1:1). Whoever cannot be bound gets a 1:1 copy instead."""
         if self.graph is None:
             raise LookupError("graph incident spaces need Microsoft Graph (TEAMS_APP_PASSWORD or a certificate)")
+        bound: dict[str, str] = {}
+        for user_id in ids:
+            member = await self._graph_member(user_id)
+            if member:
+                bound[user_id] = member
+        if len(bound) < 2:
+            return None
         topic = f"Incident {name.removeprefix('incident-').upper()}"
-        chat_id = await self.graph.create_group_chat(topic, [await self._graph_member(i) for i in ids])
+        try:
+            chat_id = await self.graph.create_group_chat(topic, list(bound.values()))
+        except GraphError as exc:
+            if exc.status not in (400, 404):
+                raise
+            log.warning("Graph would not create the incident chat (%s); the card goes 1:1 instead", exc.code)
+            return None
         # Stored at once: Graph has no idempotency key, a retry must not make a second chat.
-        await self._store(TeamsSpaceRow(name=name, mode=GRAPH, conversation_id=chat_id, members=ids, copies={}))
-        await self.graph.install_app(chat_id, await self.graph.catalog_app_id(self._manifest_id))
+        row = TeamsSpaceRow(name=name, mode=GRAPH, conversation_id=chat_id, members=ids, ready=False,
+                            copies={i: [] for i in ids if i not in bound})
+        await self._store(row)
+        await self._install(row)
         log.info("created the group chat of %s", topic)
         return ChannelRef(PLATFORM, chat_id)
+
+    async def _install(self, row: TeamsSpaceRow) -> None:
+        assert self.graph is not None
+        await self.graph.install_app(row.conversation_id, await self.graph.catalog_app_id(self._manifest_id))
+        async with self._sessions() as session, session.begin():
+            await session.execute(update(TeamsSpaceRow).where(TeamsSpaceRow.name == row.name).values(ready=True))
 
     async def _open_thread(self, name: str, ids: list[str], roster: list[dict[str, Any]]) -> ChannelRef:
         channel = self._safety_channel()
@@ -188,10 +205,31 @@ class TeamsPlatform:
         if ";messageid=" not in conversation:
             conversation = f"{channel};messageid={activity_id}"
         # A member outside the safety team cannot read the thread: they get a 1:1 copy of the card.
-        outside: dict[str, Any] = {user_id: [] for user_id in ids if not _is_member(user_id, roster)}
+        outside: dict[str, Any] = {i: [] for i in ids if not await self._is_member(i, roster)}
         await self._store(TeamsSpaceRow(name=name, mode=CHANNEL, conversation_id=conversation, members=ids,
-                                        copies=outside))
+                                        copies=outside, ready=True))
         return ChannelRef(PLATFORM, conversation)
+
+    async def _outside(self, excluded: frozenset[str], roster: list[dict[str, Any]]) -> bool:
+        """Whether everyone excluded is shown to be outside the safety team. Fails closed: a
+        Teams id that cannot be resolved to a person counts as possibly inside."""
+        for value in excluded:
+            if teams_ids.person_kind(value) is None:
+                continue  # another platform's id: not a Teams person
+            if _in_roster(value, roster):
+                return False
+            person = await self.people.resolve(value)
+            if person is None or not (person.object_id or person.teams_id):
+                return False
+            if any(_in_roster(i, roster) for i in (person.object_id, person.teams_id) if i):
+                return False
+        return True
+
+    async def _is_member(self, user_id: str, roster: list[dict[str, Any]]) -> bool:
+        if _in_roster(user_id, roster):
+            return True
+        person = await self.people.resolve(user_id)
+        return person is not None and any(_in_roster(i, roster) for i in (person.object_id, person.teams_id) if i)
 
     def _safety_channel(self) -> str:
         teams = self._directory.teams if self._directory else None
@@ -201,13 +239,13 @@ class TeamsPlatform:
         return channel.channel_id
 
     async def _graph_member(self, user_id: str) -> str:
-        """What Graph binds a chat member by: the object id, or the e-mail/UPN as the school wrote it."""
-        if teams_ids.person_kind(user_id) == teams_ids.UPN:
-            return user_id
-        person = await self.people.resolve(user_id)
-        if person is None or not person.object_id:
-            raise Unreachable(PLATFORM)
-        return person.object_id
+        """The Entra object id Graph binds a chat member by ("" when the person cannot be found)."""
+        try:
+            person = await self.people.resolve(user_id)
+        except GraphError as exc:  # no User.Read.All, or an unknown address: not a reason to fail the chat
+            log.info("a chat member could not be looked up in Graph (%s)", exc.code)
+            return ""
+        return person.object_id if person is not None else ""
 
     async def _copies(self, space: TeamsSpaceRow, reply: Reply, *, key: str) -> None:
         """The card in every member's 1:1 chat: updated where it is, sent where it is not."""
@@ -231,10 +269,21 @@ class TeamsPlatform:
                     raise
                 log.warning("an incident member cannot get messages from the bot; no copy of the card")
                 continue
-            copies[user_id] = [conversation, activity_id]
-            async with self._sessions() as session, session.begin():  # each copy recorded as it lands
-                await session.execute(update(TeamsSpaceRow).where(TeamsSpaceRow.name == space.name)
-                                      .values(copies=dict(copies)))
+            await self._merge(space.name, copies={user_id: [conversation, activity_id]})  # recorded as it lands
+
+    async def _merge(self, name: str, *, members: Sequence[str] = (), copies: dict[str, Any] | None = None,
+                     fresh_only: bool = False) -> None:
+        """Add members and copies to a space's row, read and written in one locked transaction,
+        so that an invite and a card post at the same moment cannot undo each other."""
+        async with self._sessions() as session, session.begin():
+            row = (await session.execute(select(TeamsSpaceRow).where(TeamsSpaceRow.name == name)
+                                         .with_for_update())).scalar_one()
+            merged = dict(row.copies)
+            for user_id, where in (copies or {}).items():
+                if not (fresh_only and merged.get(user_id)):
+                    merged[user_id] = where
+            row.members = [*row.members, *(m for m in members if m not in row.members)]
+            row.copies = merged
 
     async def _space(self, space_id: str) -> TeamsSpaceRow | None:
         async with self._sessions() as session:
@@ -261,7 +310,7 @@ class TeamsPlatform:
         return service_url, conversation, person
 
 
-def _is_member(value: str, roster: list[dict[str, Any]]) -> bool:
+def _in_roster(value: str, roster: list[dict[str, Any]]) -> bool:
     """Whether a directory id (e-mail, object id or 29: id) names someone in a roster."""
     return any(teams_ids.same_person(value, object_id=str(member.get("aadObjectId") or ""),
                                      teams_id=str(member.get("id") or ""),

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, delete, select
+from sqlalchemy import JSON, Boolean, DateTime, String, delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -60,8 +60,8 @@ class TeamsSpaceRow(Base):
     members: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     copies: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     """In ``direct`` mode: member -> [conversation id, activity id] of their copy of the card."""
-    card: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    """The card's latest content, for a member who joins later (``direct`` mode)."""
+    ready: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    """A group chat with the app installed in it (the bot can post there)."""
 
 
 class TeamsActivityRow(Base):
@@ -97,9 +97,9 @@ class SentLedger:
             return
         async with self._sessions() as session, session.begin():
             insert = upsert_insert(session)
-            await session.execute(insert(TeamsSentRow).values(key=key[:300], conversation_id=conversation_id,
-                                                               activity_ids=activity_ids, sent_at=utcnow())
-                                  .on_conflict_do_nothing(index_elements=[TeamsSentRow.key]))
+            values = {"conversation_id": conversation_id, "activity_ids": activity_ids, "sent_at": utcnow()}
+            await session.execute(insert(TeamsSentRow).values(key=key[:300], **values)
+                                  .on_conflict_do_update(index_elements=[TeamsSentRow.key], set_=values))
 
 
 class SeenActivities:

@@ -85,3 +85,32 @@ async def test_graph_mode_leaves_the_suspected_colleague_out_and_one_member_gets
     assert any(number in text_of(m.cards) and "Gedaan" in text_of(m.cards) for m in board), "the card, 1:1"
     assert any("Ik pak dit op" in [b.get("title") for b in buttons(m.card)] for m in board), "and the ping"
     assert world.graph.chats == {}
+
+
+async def test_a_failed_app_install_is_retried_and_the_card_still_arrives(world: TeamsWorld) -> None:
+    from bot.notify.outbox import backoff
+
+    number = await report(world)
+    world.graph.fail("POST /v1.0/chats/", 503)  # the install into the new chat, not the chat itself
+    await world.work()
+    [chat] = world.graph.chats.values()
+    assert not chat.bot_installed
+    world.advance(seconds=backoff(1).total_seconds())
+    await world.work()
+    assert chat.bot_installed and len(world.graph.chats) == 1, "installed into the same chat, no second chat"
+    assert sum(1 for m in world.teams.messages_in(chat.id) if number in text_of(m.cards)) == 1
+
+
+async def test_channel_mode_fails_closed_when_an_excluded_person_cannot_be_found(channel_world: TeamsWorld) -> None:
+    """Someone excluded whom Teams does not know (an alias, a typo that passes lint) might be in the
+    safety team: the incident does not go in the channel."""
+    from bot.events import UserRef
+
+    platform = channel_world.service.platform
+    vp = UserRef("teams", channel_world.people["vp"].upn)
+    space = await platform.open_space(name="incident-2026-0901", members=[vp],
+                                      excluded=frozenset({"anne.jansen.alias@obs-regenboog.nl", "U01SLACKID"}))
+    assert space.id.startswith("direct:")
+    space = await platform.open_space(name="incident-2026-0902", members=[vp],
+                                      excluded=frozenset({channel_world.people["mentor"].upn, "U01SLACKID"}))
+    assert not space.id.startswith("direct:"), "someone known to be outside the team keeps the channel usable"
