@@ -94,7 +94,7 @@ class Delivery:
             except Unreachable:
                 if message.payload.get("template") == "escalation" and self._escalation is not None:
                     await self._escalation.unreachable(number=number, level=int(message.payload.get("level", 0)),
-                                                       user=to)
+                                                       user=to, key=message.key)
                 raise
         if kind == "space":
             return await self._open_space(platform, number, [str(m) for m in message.payload.get("members", [])],

@@ -161,24 +161,36 @@ class EscalationService:
                                  at=now)
             return True
 
-    async def unreachable(self, *, number: str, level: int, user: UserRef) -> bool:
+    async def unreachable(self, *, number: str, level: int, user: UserRef, key: str) -> bool:
         """A person pinged at ``level`` cannot be reached (they blocked the bot or lack the
-        app): the timer waiting on that level is made due now, so the next role is pinged at
-        once instead of after a window nobody could answer in. Returns whether it moved one.
-        The chronology records that someone could not be reached, never who (an id)."""
+        app). When nobody pinged at that level can be, the timer waiting on it is made due
+        now, so the next role is pinged at once instead of after a window nobody could
+        answer in; while someone else at that level got the ping, the window stands. Returns
+        whether it moved the timer. The chronology records the role, never who (an id)."""
         now = self._clock()
         async with self._sessions() as session, session.begin():
             incident = (await session.execute(select(IncidentRow).where(IncidentRow.number == number))
                         ).scalar_one_or_none()
             if incident is None or incident.owner_id is not None or incident.status == "closed":
                 return False
-            moved = await session.execute(
-                update(EscalationRow).where(EscalationRow.incident_id == incident.id, EscalationRow.level == level,
-                                            EscalationRow.status == PENDING, EscalationRow.due_at > now)
-                .values(due_at=now))
+            timer = (await session.execute(  # locked: two unreachable people at one level decide in turn
+                select(EscalationRow).where(EscalationRow.incident_id == incident.id, EscalationRow.level == level,
+                                            EscalationRow.status == PENDING).with_for_update())).scalar_one_or_none()
+            await session.execute(update(outbox.OutboxRow).where(outbox.OutboxRow.key == key)
+                                  .values(status=outbox.FAILED, last_error=outbox.UNREACHABLE, lease_until=None))
             role = next((r for r in self._directory.roles
                          if user.id in getattr(self._directory.roles[r], user.platform, [])), "")
             await journal.record(session, incident, actor="protocolwijzer", kind="unreachable", detail=role, at=now)
+            others = (await session.execute(select(outbox.OutboxRow.status, outbox.OutboxRow.last_error).where(
+                outbox.OutboxRow.key.startswith(f"{number}:escalation:{level}:", autoescape=True),
+                outbox.OutboxRow.key != key))).all()
+            reachable = [s for s, error in others if s != outbox.CANCELLED
+                         and not (s == outbox.FAILED and error == outbox.UNREACHABLE)]
+            if timer is None or reachable:
+                return False
+            moved = await session.execute(update(EscalationRow).where(EscalationRow.id == timer.id,
+                                                                      EscalationRow.due_at > now).values(due_at=now)
+                                          .execution_options(synchronize_session=False))
             return bool(moved.rowcount)  # type: ignore[attr-defined]
 
     async def fire_due(self) -> int:

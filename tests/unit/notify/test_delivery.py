@@ -124,3 +124,28 @@ async def test_an_unreachable_coordinator_passes_the_incident_on_to_the_next_rol
     async with sessions() as session:
         kinds = list((await session.execute(select(ChronologyRow.kind))).scalars())
     assert kinds.count("unreachable") == 2 and "escalated" in kinds
+
+
+async def test_one_unreachable_coordinator_does_not_skip_a_level_another_one_was_reached_at(
+    db: AsyncEngine, sample_library: PlaybookLibrary,
+) -> None:
+    from bot.notify.workers import Workers
+
+    clock = Clock()
+    sessions = session_factory(db)
+    platform = FakePlatform(unreachable={"vp1"})
+    escalation = EscalationService(sessions, DIRECTORY, clock=clock)
+    workers = Workers(OutboxWorker(sessions, Delivery({"web": platform}, sessions, sample_library, DIRECTORY,
+                                                      escalation), clock=clock), escalation)
+    async with sessions() as session, session.begin():
+        incident = IncidentRow(number="2026-0044", playbook="naaktbeeld-sexting", answers={},
+                               reporter_platform="web", reporter_id="teacher", excluded=[])
+        session.add(incident)
+        await session.flush()
+        await escalation.start(session, incident=incident, roles=["vertrouwenspersoon"],
+                               window=parse_window("15m"), urgent=True)
+    await workers.run_once()
+    assert platform.to("vp2") and platform.to("dir1") == [], "vp2 got it: the window stands"
+    clock.advance(minutes=16)
+    await workers.run_once()
+    assert platform.to("dir1"), "and after the window the leadership, as always"
