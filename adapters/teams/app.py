@@ -70,6 +70,8 @@ class TeamsService:
     seen: SeenActivities
     graph_session: Any = None
     run_workers: bool = True
+    warm: bool = True
+    """Look the school's people up at start (tests that count calls switch it off)."""
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -174,6 +176,8 @@ async def _running(web_app: web.Application) -> AsyncIterator[None]:
     graph = service.platform.graph
     if graph is not None:  # looked up once, ahead: opening an incident's chat then takes one call less
         service._tasks.append(asyncio.create_task(_catalog_id(graph, service.config.app_id)))
+    if service.warm:  # the school's people found and their 1:1 chats opened, ahead of the first incident
+        service._tasks.append(asyncio.create_task(_warm(service)))
     workers = service.core.workers or service.core.make_workers(interval=WORKER_INTERVAL)
     tasks = [asyncio.create_task(workers.run())] if workers and service.run_workers else []
     yield
@@ -182,6 +186,13 @@ async def _running(web_app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await service.close()
+
+
+async def _warm(service: TeamsService) -> None:
+    try:
+        await service.platform.people.warm()
+    except Exception as exc:
+        log.warning("could not look up the school's people in Teams at start (%s)", type(exc).__name__)
 
 
 async def _catalog_id(graph: GraphClient, app_id: str) -> None:
@@ -294,8 +305,7 @@ async def _messages(request: web.Request) -> web.StreamResponse:
     expected = service.platform.people.tenant_id.lower()
     if expected and _tenant(activity) != expected:
         return _refuse(401, "another tenant")
-    if activity.id and activity.type == "message" and not await service.seen.first_time(
-            f"{activity.conversation.id}/{activity.id}", service.core.clock()):
+    if activity.id and activity.type == "message" and not await _first_time(service, activity):
         log.info("dropped a repeated Teams activity")
         return web.Response(status=200)
     activity.request_id = str(uuid.uuid4())
@@ -311,11 +321,22 @@ async def _messages(request: web.Request) -> web.StreamResponse:
     return web.Response(status=202)
 
 
+async def _first_time(service: TeamsService, activity: Activity) -> bool:
+    """Whether this message is new (Teams redelivers what it saw no answer to). A database
+    error here is no reason to drop a teacher's question: it is handled as new."""
+    try:
+        return await service.seen.first_time(f"{activity.conversation.id}/{activity.id}", service.core.clock())
+    except Exception as exc:
+        log.warning("could not check for a repeated Teams activity (%s)", type(exc).__name__)
+        return True
+
+
 async def healthz(request: web.Request) -> web.Response:
     service = request.app[SERVICE_KEY]
     counts = await status_counts(session_factory(service.core.db))
     body: dict[str, Any] = {"status": "ok", "platform": "teams", "playbooks": len(service.core.library),
                             "incident_space": service.platform.mode, "anonymous": service.config.anonymous,
                             "outbox": {"pending": counts["pending"], "failed": counts["failed"],
-                                       "unreachable": counts["unreachable"]}}
+                                       "unreachable": counts["unreachable"]},
+                            "people": service.platform.people.health}
     return web.json_response(body)

@@ -33,6 +33,7 @@ from adapters.teams.cards import CardAction, parse_action
 from adapters.teams.connector import ConnectorError
 from adapters.teams.people import PLATFORM
 from adapters.teams.platform import TeamsPlatform
+from adapters.teams.quiet import frames
 from bot.app import Core
 from bot.conversation.views import Locale
 from bot.events import ButtonPressed, Command, ConversationKey, Event, FileShared, FormSubmitted, TextMessage, UserRef
@@ -113,9 +114,9 @@ class TeamsHandlers:
                 # Teams refusing a call is not a bug: one line. Anything else: our frames, for a developer
                 # (a traceback shows code, never the activity; exception texts are ours or status codes).
                 expected = isinstance(exc, ConnectorError | Unreachable | aiohttp.ClientError | TimeoutError)
-                log.error("a Teams handler failed: %s%s (ref %s)", type(exc).__name__,
+                log.error("a Teams handler failed: %s%s (ref %s)%s", type(exc).__name__,
                           f" {exc}" if isinstance(exc, ConnectorError) else "", ref,
-                          exc_info=None if expected else (type(exc), exc, exc.__traceback__))
+                          "" if expected else "\n" + frames(exc))
                 if invoke:
                     try:
                         await self._respond(context, message_response(texts.something_went_wrong(self.lang, ref)))
@@ -130,10 +131,10 @@ class TeamsHandlers:
 
     # -- who and where -------------------------------------------------------------------
     async def _who(self, activity: Activity) -> tuple[UserRef, Origin]:
-        personal = (activity.conversation.conversation_type or "personal") == "personal"
+        personal = activity.conversation.conversation_type == "personal"  # only when Teams says so
         account = activity.from_property.model_dump(by_alias=True, exclude_none=True) if activity.from_property else {}
         service_url = activity.service_url or self.people.service_url
-        user = await self.people.seen(account, service_url=service_url,
+        user = await self.people.seen(account, service_url=service_url, conversation=activity.conversation.id,
                                       personal_conversation=activity.conversation.id if personal else "")
         origin = Origin(user.id, service_url, activity.conversation.id, personal,
                         card_id=str(activity.reply_to_id or ""), invoke=activity.type == ActivityTypes.invoke)

@@ -13,6 +13,7 @@ e-mail is asked of Teams once (``GET …/members/{id}``), a team's roster once i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -70,8 +71,12 @@ class People:
         self._find_user = find_user
         """Graph's user lookup by e-mail (graph mode), for people in no team with the bot."""
         self._roster_read_at = 0.0
+        self._roster_lock = asyncio.Lock()
+        self.health: dict[str, int] = {}
+        """What :meth:`warm` found at start (for ``/healthz``)."""
         self._core_ids: dict[str, str] = {}
         self._seen: dict[str, tuple[str, str, str]] = {}
+        self._fallback_at: dict[str, float] = {}
 
     # -- from Teams to the core ------------------------------------------------------
     def _directory_entries(self) -> list[str]:
@@ -79,9 +84,11 @@ class People:
             return []
         return [value for holders in self._directory.roles.values() for value in holders.teams]
 
-    async def seen(self, account: dict[str, Any], *, service_url: str, personal_conversation: str = "") -> UserRef:
+    async def seen(self, account: dict[str, Any], *, service_url: str, personal_conversation: str = "",
+                   conversation: str = "") -> UserRef:
         """Remember who wrote (and where their personal chat is) and return them as the core
-        knows them. ``account`` is the activity's ``from`` (``id``, ``aadObjectId``, ``name``)."""
+        knows them. ``account`` is the activity's ``from`` (``id``, ``aadObjectId``, ``name``);
+        ``conversation`` is where they wrote, for asking Teams their e-mail when needed."""
         object_id = str(account.get("aadObjectId") or "").lower()
         teams_id = str(account.get("id") or "")
         name = str(account.get("name") or "")
@@ -95,9 +102,11 @@ class People:
         if service_url:
             self.service_url = service_url
         cached = self._core_ids.get(object_id)
-        if cached is None:
-            cached = await self._core_id(object_id, teams_id, service_url, personal_conversation)
+        if cached is None or (cached == object_id and time.monotonic() - self._fallback_at.get(object_id, 0) > 300):
+            cached = await self._core_id(object_id, teams_id, service_url, conversation or personal_conversation)
             self._core_ids[object_id] = cached
+            if cached == object_id:  # not (yet) matched to the directory: asked again in a while, never for good
+                self._fallback_at[object_id] = time.monotonic()
         return UserRef(PLATFORM, cached, name)
 
     async def _core_id(self, object_id: str, teams_id: str, service_url: str, conversation_id: str) -> str:
@@ -170,15 +179,57 @@ class People:
         return members
 
     async def _read_rosters(self) -> bool:
-        if not self._rosters or time.monotonic() - self._roster_read_at < ROSTER_AGAIN and self._roster_read_at:
+        """Read the teams' rosters (side by side), at most once in ROSTER_AGAIN; callers that
+        arrive while a read is under way wait for it. True when the table may know more now."""
+        if not self._rosters:
             return False
-        self._roster_read_at = time.monotonic()
-        for conversation_id in self._rosters:
-            try:
-                await self.roster(conversation_id)
-            except (ConnectorError, OSError, TimeoutError) as exc:
-                log.warning("could not read a team's roster (%s)", type(exc).__name__)
+        async with self._roster_lock:
+            if self._roster_read_at and time.monotonic() - self._roster_read_at < ROSTER_AGAIN:
+                return True
+            results = await asyncio.gather(*(self.roster(c) for c in self._rosters), return_exceptions=True)
+            self._roster_read_at = time.monotonic()
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, Exception):
+                raise result
+            if isinstance(result, Exception):
+                log.warning("could not read a team's roster (%s)", type(result).__name__)
         return True
+
+    async def warm(self) -> dict[str, int]:
+        """At start, for every Teams person in the school's directory: find them, and open their
+        personal chat with the bot (Teams keeps one per person; opening it sends nothing). The
+        first incident's pings then take one call each instead of three. Two entries naming one
+        person are reported: an exclusion written one way would miss the other."""
+        entries = list(dict.fromkeys(self._directory_entries()))
+        await self._read_rosters()
+
+        async def find(entry: str) -> Person | None:
+            try:
+                return await self.resolve(entry)
+            except Exception as exc:  # Graph without User.Read.All, a network error: found later, or not
+                log.warning("could not look up a person from school.yaml (%s)", type(exc).__name__)
+                return None
+
+        people = await asyncio.gather(*(find(e) for e in entries))
+        by_person: dict[str, list[str]] = {}
+        for entry, person in zip(entries, people, strict=True):
+            if person is not None and (person.object_id or person.teams_id):
+                by_person.setdefault(person.object_id or person.teams_id, []).append(entry)
+        twice = [named for named in by_person.values() if len(named) > 1]
+        if twice:
+            log.error("school.yaml names %d person(s) in Teams more than once, in different ways; use one form "
+                      "(the e-mail address) for each person, or an exclusion can miss them", len(twice))
+        found = [p for p in people if p is not None]
+        chats = await asyncio.gather(*(self.personal_chat(p) for p in found if not p.conversation_id),
+                                     return_exceptions=True)
+        blocked = sum(1 for c in chats if isinstance(c, ConnectorError) and c.status == 403)
+        missing = len(entries) - len(found)
+        if missing or blocked:
+            log.warning("Teams: %d person(s) from school.yaml not found, %d cannot get messages from the bot "
+                        "(app not installed or blocked)", missing, blocked)
+        self.health = {"directory_people": len(entries), "not_found": missing, "blocked": blocked,
+                       "named_twice": len(twice)}
+        return self.health
 
     # -- the table -------------------------------------------------------------------
     async def _row(self, object_id: str) -> Person | None:

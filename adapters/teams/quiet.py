@@ -10,6 +10,7 @@ happened, in words that cannot carry a pupil's name.
 from __future__ import annotations
 
 import logging
+import traceback
 
 SDK = "microsoft_agents"
 
@@ -42,3 +43,9 @@ def quiet_sdk_logs() -> None:
             logger = logging.getLogger(name)
             if _REDACT not in logger.filters:
                 logger.addFilter(_REDACT)
+
+
+def frames(exc: BaseException) -> str:
+    """Where an exception happened (file, line, code), without its message: an exception's text
+    can quote its input (pydantic does), and that input may be a teacher's words."""
+    return "".join(traceback.format_tb(exc.__traceback__)).rstrip()

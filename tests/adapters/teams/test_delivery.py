@@ -74,3 +74,15 @@ async def test_someone_who_blocked_the_bot_is_skipped_at_once_and_health_shows_i
     world.advance(minutes=16)
     await world.work()
     assert pings(world, "board", number) == 1, "and only once"
+
+
+async def test_at_start_the_school_s_people_are_found_and_their_chats_opened(world: TeamsWorld) -> None:
+    """So the first incident's pings take one call each; who cannot be found or reached shows in /healthz."""
+    assert world.service.platform.people.health == {"directory_people": 5, "not_found": 0, "blocked": 0,
+                                                    "named_twice": 0}
+    number = await report(world)
+    calls = len(world.teams.calls)
+    await world.work()
+    creates = [c for c in world.teams.calls[calls:] if c.method == "POST" and c.path == "/v3/conversations"]
+    assert creates == [], "no 1:1 chat had to be opened during the incident"
+    assert pings(world, "vp", number) == 1

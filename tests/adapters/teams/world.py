@@ -172,7 +172,9 @@ async def open_world(tmp_path: Path, *, space: str = "graph", db: AsyncEngine | 
     config = TeamsConfig(app_id=APP_ID, tenant_id=TENANT, anonymous=True, allowed_service_urls=(teams.url,),
                          graph_url=graph.url, service_url=teams.url)
     service = create_teams(core, config, manager=static_connections(config, token=GRAPH_TOKEN), run_workers=False)
+    service.warm = False  # done here, before the test starts, instead of beside it in the background
     runner = await start_teams(service, "127.0.0.1", 0)
+    await service.platform.people.warm()
     host, port = runner.addresses[0][:2]
     http = aiohttp.ClientSession()
     return TeamsWorld(teams, graph, service, core, clock, http, f"http://{host}:{port}{MESSAGES_PATH}", runner,
