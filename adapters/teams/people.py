@@ -72,6 +72,7 @@ class People:
         """Graph's user lookup by e-mail (graph mode), for people in no team with the bot."""
         self._roster_read_at = 0.0
         self._roster_lock = asyncio.Lock()
+        self._rosters_read: dict[str, tuple[float, list[dict[str, Any]]]] = {}
         self.health: dict[str, int] = {}
         """What :meth:`warm` found at start (for ``/healthz``)."""
         self._core_ids: dict[str, str] = {}
@@ -167,9 +168,14 @@ class People:
             await self._remember(person.object_id, conversation_id=conversation_id, service_url=service_url)
         return service_url, conversation_id
 
-    async def roster(self, conversation_id: str) -> list[dict[str, Any]]:
-        """Everyone in a team or channel, remembered on the way."""
+    async def roster(self, conversation_id: str, *, fresh: bool = True) -> list[dict[str, Any]]:
+        """Everyone in a team or channel, remembered on the way. ``fresh=False`` accepts a
+        read of the last ROSTER_AGAIN seconds (not for deciding who may see an incident)."""
+        cached = self._rosters_read.get(conversation_id)
+        if not fresh and cached and time.monotonic() - cached[0] < ROSTER_AGAIN:
+            return cached[1]
         members = await self._connector.members(self.service_url, conversation_id)
+        self._rosters_read[conversation_id] = (time.monotonic(), members)
         for member in members:
             object_id = str(member.get("aadObjectId") or "").lower()
             if object_id:

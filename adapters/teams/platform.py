@@ -136,7 +136,10 @@ class TeamsPlatform:
             if chat is not None:
                 return chat
         if mode == CHANNEL:
-            roster = await self.people.roster(self._safety_channel())
+            # Who may read the channel decides whether this incident can go there: read now when
+            # anyone is excluded; else a recent read says who needs a 1:1 copy.
+            roster = await self.people.roster(self._safety_channel(), fresh=any(
+                teams_ids.person_kind(value) for value in excluded))
             if await self._outside(excluded, roster):
                 return await self._open_thread(name, ids, roster)
             log.info("someone excluded from this incident is (or may be) in the safety team: it goes 1:1")

@@ -8,42 +8,52 @@ which point the second press is recognised as stale.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.conversation.state import ConversationState
 from bot.errors import StoreConflict
-from bot.store.models import ConversationRow
+from bot.store.models import ConversationRow, utcnow
 
 
 class ConversationStore:
+    """Reads and writes through SQLAlchemy Core on the engine, not an ORM session: a button
+    press costs two statements, and a session's bookkeeping around each (identity map,
+    begin, rollback on close) was most of what a press cost."""
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        bind = sessions.kw.get("bind")
+        assert isinstance(bind, AsyncEngine), "the session factory is bound to the engine"
+        self._engine: AsyncEngine = bind
 
     async def load(self, key: str) -> ConversationState | None:
-        async with self._sessions() as session:
-            row = await session.get(ConversationRow, key)
-            return ConversationState.from_json(row.state) if row else None
+        async with self._engine.connect() as connection:
+            state = (await connection.execute(LOAD, {"k": key})).scalar_one_or_none()
+        return ConversationState.from_json(state) if state is not None else None
 
     async def save(self, key: str, state: ConversationState, *, expected: ConversationState | None) -> None:
         """Store ``state`` if the stored one is still ``expected`` (None: no row yet)."""
-        async with self._sessions() as session, session.begin():
+        async with self._engine.begin() as connection:
             if expected is None:
-                session.add(ConversationRow(key=key, state=state.to_json(), version=state.version))
                 try:
-                    await session.flush()
+                    await connection.execute(insert(TABLE).values(key=key, state=state.to_json(),
+                                                                  version=state.version, updated_at=utcnow()))
                 except IntegrityError as exc:
                     raise StoreConflict(key) from exc
                 return
-            result = await session.execute(
-                update(ConversationRow)
-                .where(ConversationRow.key == key, ConversationRow.version == expected.version)
-                .values(state=state.to_json(), version=state.version)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            result = await connection.execute(SAVE, {"k": key, "v": expected.version, "state": state.to_json(),
+                                                     "version": state.version, "updated_at": utcnow()})
+            if result.rowcount != 1:
                 raise StoreConflict(key)
 
     async def count(self) -> int:
         async with self._sessions() as session:
             return len((await session.execute(select(ConversationRow.key))).all())
+
+
+TABLE: Table = ConversationRow.__table__  # type: ignore[assignment]
+#: Built once: constructing a statement on every press costs more than running it.
+LOAD = select(TABLE.c.state).where(TABLE.c.key == bindparam("k"))
+SAVE = update(TABLE).where(TABLE.c.key == bindparam("k"), TABLE.c.version == bindparam("v"))
