@@ -84,6 +84,7 @@ class Connector:
 
     async def _call(self, service_url: str, call: Callable[[TeamsConnectorClient], Awaitable[T]]) -> T:
         client = self._client(service_url)
+        waited = 0.0  # over all retries of this call: one delivery must stay well inside the outbox lease
         for attempt in range(MAX_RATE_LIMITED + 1):
             token = await self._token()
             if len(token) > 1:
@@ -92,8 +93,9 @@ class Connector:
             try:
                 return await call(client)
             except aiohttp.ClientResponseError as exc:
-                if exc.status == 429 and attempt < MAX_RATE_LIMITED:
-                    wait = min(_retry_after(exc.headers), self._max_wait)
+                if exc.status == 429 and attempt < MAX_RATE_LIMITED and waited < self._max_wait:
+                    wait = min(_retry_after(exc.headers), self._max_wait - waited)
+                    waited += wait
                     log.warning("Teams asked to slow down; retrying in %.1f s", wait)
                     await asyncio.sleep(wait)
                     continue

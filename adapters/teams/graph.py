@@ -1,9 +1,10 @@
 """The few Microsoft Graph calls of the ``graph`` incident space, on plain aiohttp (no Graph SDK).
 
 A group chat per incident: create it with exactly the people the protocol reports to (``Chat.Create``), install
-the app in it so the bot may post there (``TeamsAppInstallation.ReadWriteSelfForChat.All``), add a late member,
-and find a person's Entra object id from the UPN the school's directory names them by. The catalog lookup needs
-``AppCatalog.Read.All``; a school that would rather not grant it can configure the catalog id instead.
+the app in it so the bot may post there (``TeamsAppInstallation.ReadWriteSelfForChat.All``), and find a person's
+Entra object id from the UPN the school's directory names them by (``User.Read.All``, optional). The catalog lookup
+needs ``AppCatalog.Read.All``. ``add_chat_member`` is here but not used by the adapter: it would need
+``ChatMember.ReadWrite.All`` tenant-wide, and a late member gets the card 1:1 instead.
 
 Nothing here retries: the outbox owns retries (and their caps), so a failure is raised at once as a
 :class:`GraphError` with the HTTP status, Graph's error *code* and, for 429/503, the ``Retry-After`` seconds.

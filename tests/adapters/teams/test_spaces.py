@@ -114,3 +114,36 @@ async def test_channel_mode_fails_closed_when_an_excluded_person_cannot_be_found
     space = await platform.open_space(name="incident-2026-0902", members=[vp],
                                       excluded=frozenset({channel_world.people["mentor"].upn, "U01SLACKID"}))
     assert not space.id.startswith("direct:"), "someone known to be outside the team keeps the channel usable"
+
+
+async def test_the_whole_journey_in_channel_mode(channel_world: TeamsWorld) -> None:
+    """Thread → pings → take → the reporter told → ticks on the card in the thread → briefing preview in
+    the owner's own chat → the team channel post; nothing personal in the safety channel but the card."""
+    world = channel_world
+    teams, people = world.teams, world.people
+    number = await report(world)
+    await world.work()
+    channel = world.safety_team.channel("Incidenten")
+    root, card = teams.messages_in(channel)[:2]
+    place = a.channel(world.safety_team.id, channel, root.id)
+    await world.press("vp", world.latest("vp"), "Ik pak dit op")
+    await world.work()
+    assert any("J. de Vries" in text_of(m.cards) for m in teams.messages_to(people["teacher"]))
+    for _ in range(12):
+        shown = Shown(card.conversation_id, card.id, teams.message(card.id).card, place)
+        if any("Versturen" in text_of(m.cards) for m in teams.messages_to(people["vp"])) or not any(
+                "Gedaan" in str(b.get("title", "")) for b in buttons(shown.card)):
+            break
+        await world.press("vp", shown, "Gedaan")
+        await world.work()
+    shown = Shown(card.conversation_id, card.id, teams.message(card.id).card, place)
+    answer = await world.press("vp", shown, "Teambriefing")
+    assert answer["type"] == "application/vnd.microsoft.activity.message", "the preview is not shown in the channel"
+    preview = next(m for m in reversed(teams.messages_to(people["vp"])) if "Versturen" in text_of(m.cards))
+    await world.press("vp", Shown(preview.conversation_id, preview.id, preview.card, a.personal(people["vp"])),
+                      "Versturen")
+    await world.work()
+    [briefing] = teams.messages_in(world.staff_team.channel("Team"))
+    assert "K." not in text_of(briefing.cards) and number in text_of(teams.message(card.id).card)
+    assert len(teams.messages_in(channel)) == 2, "only the thread's root and the card are in the safety channel"
+    assert teams.problems == []
