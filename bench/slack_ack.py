@@ -31,7 +31,6 @@ import cProfile
 import gc
 import json
 import os
-import pstats
 import re
 import statistics
 import sys
@@ -54,6 +53,7 @@ from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 
 from adapters.slack.app import EVENTS_PATH, MAX_BODY, create_slack, start_slack  # noqa: E402
 from adapters.slack.config import SlackConfig, make_client  # noqa: E402
+from bench.figures import percentile, print_profile  # noqa: E402
 from bot.app import build_core  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.adapters.slack import world as sw  # noqa: E402
@@ -65,14 +65,6 @@ from tests.fakes.slack_api import FakeSlack  # noqa: E402
 USERS = [f"UBENCH{i:04d}" for i in range(1, 501)]
 PRESSED = ("naaktbeeld-sexting", "cyberpesten", "roddelaccount")
 WARM_UP = 1.0
-PACKAGE_PATTERNS = (r"site-packages/([^/]+)", rf"{re.escape(str(ROOT))}/(\w+/\w+)", r"python3\.\d+/(\w+)")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 # -- the child processes: the fake Web API, our app, the bare app -------------------------------------------
 async def serve(kind: str, api_url: str, profile: str) -> None:
     """Print one JSON line when ready, then answer one JSON line per command on stdin until EOF."""
@@ -278,21 +270,8 @@ async def acknowledgements(rates: list[int], seconds: float, profile: str) -> No
               f"goal p50 <= 1.5x bare: {'met' if ratio <= 1.5 else 'NOT met'}"
               + (f";  goal p99 < 100 ms: {'met' if p99 < 100 else 'NOT met'}" if rate == 100 else ""))
     if profile:
-        print_profile(profile, sum(r["sent"] for (name, _), r in results.items() if name == "ours"))
-
-
-def print_profile(path: str, presses: int) -> None:
-    """Own time by package (cProfile slows everything down, calls most; the shares are what counts)."""
-    own: Counter[str] = Counter()
-    for (filename, _, function), (_, _, own_time, _, _) in pstats.Stats(path).stats.items():  # type: ignore[attr-defined]
-        if "epoll" not in function:  # waiting, not working
-            found = (re.search(pattern, filename) for pattern in PACKAGE_PATTERNS)
-            own[next((m.group(1) for m in found if m), re.sub(r" at 0x\w+", "", function))] += own_time
-    total = sum(own.values())
-    print(f"\nOur app's event loop under cProfile ({path}): {total * 1000 / presses:.1f} ms own time per measured "
-          "press; by package:")
-    for group, seconds in own.most_common(15):
-        print(f"  {100 * seconds / total:5.1f}%  {group}")
+        presses = sum(r["sent"] for (name, _), r in results.items() if name == "ours")
+        print_profile(profile, presses, what="Our app's event loop")
 
 
 # -- part 2: opening an incident ------------------------------------------------------------------------------

@@ -32,7 +32,6 @@ import gc
 import json
 import logging
 import os
-import pstats
 import re
 import statistics
 import sys
@@ -59,6 +58,7 @@ from microsoft_agents.hosting.core import AgentApplication, ApplicationOptions, 
 from adapters.teams.app import MAX_BODY, MESSAGES_PATH, create_teams, start_teams  # noqa: E402
 from adapters.teams.auth import static_connections  # noqa: E402
 from adapters.teams.config import TeamsConfig  # noqa: E402
+from bench.figures import percentile, print_profile  # noqa: E402
 from bot.app import build_core  # noqa: E402
 from bot.conversation import payloads  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -77,18 +77,10 @@ CARD = "application/vnd.microsoft.card.adaptive"
 BARE_ANSWER = {"statusCode": 200, "type": CARD, "value": {
     "type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "version": "1.5",
     "body": [{"type": "TextBlock", "text": "Ontvangen", "wrap": True}]}}
-PACKAGE_PATTERNS = (r"site-packages/([^/]+)", rf"{re.escape(str(ROOT))}/(\w+/\w+)", r"python3\.\d+/(\w+)")
-
-
 def bench_users(fake: FakeConnector | None = None) -> list[TeamsUser]:
     """The same 500 staff (ids derive from the UPN) in every process."""
     fake = fake or FakeConnector()
     return [fake.add_user(f"collega{i:03d}@{tw.SCHOOL}", f"Collega {i}") for i in range(1, 501)]
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 # -- the child processes: the fake connector + Graph, our app, the bare app ---------------------------------
@@ -346,21 +338,8 @@ async def invokes(rates: list[int], seconds: float, profile: str, kind: str) -> 
               f"goal p50 <= 1.5x bare: {'PASS' if ratio <= 1.5 else 'MISS'}"
               + (f";  goal p99 < 100 ms: {'PASS' if p99 < 100 else 'MISS'} ({p99:.1f})" if rate == 100 else ""))
     if profile:
-        print_profile(profile, sum(r["sent"] for (name, _), r in results.items() if name == "ours"))
-
-
-def print_profile(path: str, presses: int) -> None:
-    """Own time by package (cProfile slows everything down, calls most; the shares are what counts)."""
-    own: Counter[str] = Counter()
-    for (filename, _, function), (_, _, own_time, _, _) in pstats.Stats(path).stats.items():  # type: ignore[attr-defined]
-        if "epoll" not in function:  # waiting, not working
-            found = (re.search(pattern, filename) for pattern in PACKAGE_PATTERNS)
-            own[next((m.group(1) for m in found if m), re.sub(r" at 0x\w+", "", function))] += own_time
-    total = sum(own.values())
-    print(f"\nOur app's process under cProfile ({path}, the whole run): {total * 1000 / presses:.1f} ms own time per "
-          "measured press; by package:")
-    for group, seconds in own.most_common(15):
-        print(f"  {100 * seconds / total:5.1f}%  {group}")
+        presses = sum(r["sent"] for (name, _), r in results.items() if name == "ours")
+        print_profile(profile, presses, what="Our app's process (the whole run)")
 
 
 # -- part 2: opening an incident ----------------------------------------------------------------------------
