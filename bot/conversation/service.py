@@ -42,11 +42,20 @@ class ConversationService:
         key = event.key.as_string()
         lang = self.default_lang
         try:
-            for _attempt in range(MAX_ATTEMPTS):
-                stored = await self.store.load(key)
+            for attempt in range(MAX_ATTEMPTS):
+                stored = self.store.recall(key) if attempt == 0 else None
+                remembered = stored is not None
+                if stored is None:
+                    stored = await self.store.load(key)
                 state = stored or ConversationState(lang=self.default_lang)
                 lang = state.lang
                 decision = self.engine.decide(state, event)
+                if remembered and (decision.effects or decision.state == state):
+                    # From memory only what the save below verifies: an answer without a save, or an
+                    # incident opened on the strength of this state, is decided on the stored state.
+                    stored = await self.store.load(key)
+                    state = stored or ConversationState(lang=self.default_lang)
+                    decision = self.engine.decide(state, event)
                 if decision.state == state and stored is not None:
                     return list(decision.replies)
                 # Effects first: each is idempotent per (conversation, version), so a retry

@@ -8,6 +8,8 @@ which point the second press is recognised as stale.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -19,34 +21,67 @@ from bot.store.models import ConversationRow, utcnow
 
 class ConversationStore:
     """Reads and writes through SQLAlchemy Core on the engine, not an ORM session: a button
-    press costs two statements, and a session's bookkeeping around each (identity map,
-    begin, rollback on close) was most of what a press cost."""
+    press costs a statement or two, and a session's bookkeeping around each (identity map,
+    begin, rollback on close) was most of what a press cost.
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    It also remembers the states this process last read or wrote (:meth:`recall`): the
+    next press of the same person usually needs no read at all. A remembered state may be
+    stale (another replica moved the conversation on); the version check of :meth:`save`
+    catches that, and the service then reads afresh.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, remember: int = 10_000) -> None:
         self._sessions = sessions
         bind = sessions.kw.get("bind")
         assert isinstance(bind, AsyncEngine), "the session factory is bound to the engine"
         self._engine: AsyncEngine = bind
+        self._remember = remember
+        self._recent: OrderedDict[str, ConversationState] = OrderedDict()
+
+    def recall(self, key: str) -> ConversationState | None:
+        """The state this process last read or saved for ``key``, if it still has it."""
+        state = self._recent.get(key)
+        if state is not None:
+            self._recent.move_to_end(key)
+        return state
+
+    def _keep(self, key: str, state: ConversationState | None) -> None:
+        if state is None:
+            self._recent.pop(key, None)
+            return
+        self._recent[key] = state
+        self._recent.move_to_end(key)
+        while len(self._recent) > self._remember:
+            self._recent.popitem(last=False)
 
     async def load(self, key: str) -> ConversationState | None:
+        """The stored state, read from the database."""
         async with self._engine.connect() as connection:
-            state = (await connection.execute(LOAD, {"k": key})).scalar_one_or_none()
-        return ConversationState.from_json(state) if state is not None else None
+            row = (await connection.execute(LOAD, {"k": key})).scalar_one_or_none()
+        state = ConversationState.from_json(row) if row is not None else None
+        self._keep(key, state)
+        return state
 
     async def save(self, key: str, state: ConversationState, *, expected: ConversationState | None) -> None:
         """Store ``state`` if the stored one is still ``expected`` (None: no row yet)."""
-        async with self._engine.begin() as connection:
-            if expected is None:
-                try:
-                    await connection.execute(insert(TABLE).values(key=key, state=state.to_json(),
-                                                                  version=state.version, updated_at=utcnow()))
-                except IntegrityError as exc:
-                    raise StoreConflict(key) from exc
-                return
-            result = await connection.execute(SAVE, {"k": key, "v": expected.version, "state": state.to_json(),
-                                                     "version": state.version, "updated_at": utcnow()})
-            if result.rowcount != 1:
-                raise StoreConflict(key)
+        try:
+            async with self._engine.begin() as connection:
+                if expected is None:
+                    try:
+                        await connection.execute(insert(TABLE).values(key=key, state=state.to_json(),
+                                                                      version=state.version, updated_at=utcnow()))
+                    except IntegrityError as exc:
+                        raise StoreConflict(key) from exc
+                else:
+                    result = await connection.execute(SAVE, {"k": key, "v": expected.version,
+                                                             "state": state.to_json(), "version": state.version,
+                                                             "updated_at": utcnow()})
+                    if result.rowcount != 1:
+                        raise StoreConflict(key)
+        except BaseException:
+            self._keep(key, None)  # whatever is stored now, it is not known here
+            raise
+        self._keep(key, state)
 
     async def count(self) -> int:
         async with self._sessions() as session:
