@@ -113,3 +113,27 @@ async def test_a_playbook_with_an_unverified_number_is_not_served(tmp_path: Path
         assert any("'113' is not a verified phone number" in p for p in core.playbook_problems)
     finally:
         await core.close()
+
+
+async def test_a_replica_s_remembered_state_never_applies_a_press_twice(tmp_path: Path) -> None:
+    """Two replicas share the database; each remembers what it last read or wrote. When the other
+    one moved the conversation on, the remembered state is stale: the save's version check catches
+    it, the press is decided again on the stored state and is recognised as stale."""
+    from bot.conversation.service import ConversationService
+    from bot.store.conversations import ConversationStore
+    from bot.store.db import session_factory
+
+    core = await build_core(settings_for(tmp_path))
+    try:
+        replica_a = core.conversations
+        replica_b = ConversationService(core.engine, ConversationStore(session_factory(core.db)))
+        [question] = await replica_a.handle(TextMessage(KEY, USER, "voorbeeldwoord"))
+        answer = question.choices[0].payload
+        [moved_on] = await replica_b.handle(ButtonPressed(KEY, USER, answer))
+        assert not moved_on.ephemeral
+        [again] = await replica_a.handle(ButtonPressed(KEY, USER, answer))  # A still remembers the question
+        assert again.ephemeral, "the same press is stale now, not applied a second time"
+        [shown] = await replica_a.handle(Command(KEY, USER, "resume"))
+        assert body(shown) == body(moved_on), "and A shows what B saved"
+    finally:
+        await core.close()
