@@ -34,6 +34,7 @@ from bot.ports import ChatPlatform
 from bot.settings import Settings
 from bot.store.conversations import ConversationStore
 from bot.store.db import create_schema, make_engine, session_factory
+from bot.textclean import clean_event
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,9 @@ class Core:
     async def handle(self, event: Event) -> list[Reply]:
         """Route an event: incident buttons and forms to the incident, the rest to the
         conversation. What it queues wakes the workers when it commits (the outbox's
-        ``on_commit``), so it goes out at once."""
+        ``on_commit``), so it goes out at once. Every string in the event is cleaned first
+        (:mod:`bot.textclean`): a NUL in a report must not make it impossible to save."""
+        event = clean_event(event)
         if isinstance(event, FileShared):
             return await self._file_shared(event)
         if isinstance(event, ButtonPressed | FormSubmitted) and is_incident_payload(event.payload):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.db import upsert_insert
 from bot.store.models import Base, utcnow
+from bot.textclean import clean
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class SeenEvents:
         now = self._clock()
         async with self._sessions() as session, session.begin():
             insert = upsert_insert(session)
-            result = await session.execute(insert(SlackEventRow).values(event_id=event_id[:64], seen_at=now)
+            result = await session.execute(insert(SlackEventRow).values(event_id=clean(event_id)[:64], seen_at=now)
                                            .on_conflict_do_nothing(index_elements=[SlackEventRow.event_id]))
             first = bool(result.rowcount)  # type: ignore[attr-defined]
             self._new += first

@@ -46,6 +46,7 @@ from bot import teams_ids
 from bot.app import Core
 from bot.notify.outbox import status_counts
 from bot.store.db import session_factory
+from bot.textclean import clean_value
 
 log = logging.getLogger(__name__)
 
@@ -267,8 +268,8 @@ def _activity(body: bytes) -> Activity | str:
         return "not JSON"
     if not isinstance(data, dict):
         return "not an activity"
-    try:
-        activity = Activity.model_validate(data)
+    try:  # cleaned at the edge: ids and names reach the database before the core sees the text
+        activity = Activity.model_validate(clean_value(data))
     except (ValidationError, RecursionError, ValueError, TypeError):
         return "not an activity"
     if not activity.type or not activity.conversation or not activity.conversation.id:

@@ -147,3 +147,12 @@ async def test_only_the_bot_framework_speaks_for_teams(tmp_path: Path, world: Te
         assert world.teams.messages_to(teacher), "a genuine Bot Framework token is answered"
     finally:
         await runner.cleanup()
+
+
+async def test_a_nul_character_from_teams_is_cleaned_not_fatal(world: TeamsWorld) -> None:
+    teacher = world.people["teacher"]
+    activity = a.personal_message(teacher, "er gaat een naaktfoto\x00 rond", service_url=world.teams.url)
+    activity["id"] = activity["id"] + "\x00"
+    status, _ = await world.post(activity)
+    assert status in (200, 201, 202)
+    assert "naakt" in json.dumps(world.latest("teacher").card).lower()
