@@ -17,6 +17,9 @@ from pathlib import Path
 
 from bot.settings import Settings
 
+#: Addresses only this computer can reach.
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="protocolwijzer", description="Protocolwijzer: protocols as conversations.")
@@ -27,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default 3978 or $PORT)")
     serve.add_argument("--teams-anonymous", action="store_true",
                        help="Teams without tokens, for local testing on 127.0.0.1 only")
+    serve.add_argument("--allow-remote", action="store_true",
+                       help="let the simulator listen beyond this computer (it has no login: anyone who reaches "
+                            "it can act as any role)")
 
     package = sub.add_parser("teams-package", help="build the Teams app package to upload in the Teams admin center")
     package.add_argument("--app-id", required=True, help="the Azure Bot's Microsoft App ID (TEAMS_APP_ID)")
@@ -92,7 +98,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_chat(settings))
     if args.command == "teams-package":
         return _teams_package(settings, args)
-    return asyncio.run(_serve(settings, args.host, args.port, teams_anonymous=args.teams_anonymous))
+    return asyncio.run(_serve(settings, args.host, args.port, teams_anonymous=args.teams_anonymous,
+                              allow_remote=args.allow_remote))
 
 
 def _lint(settings: Settings, paths: list[Path], school: Path | None) -> int:
@@ -235,7 +242,8 @@ def _teams_configured() -> bool:
                                                             "TEAMS_CERTIFICATE_PATH"))
 
 
-async def _serve(settings: Settings, host: str | None, port: int | None, *, teams_anonymous: bool = False) -> int:
+async def _serve(settings: Settings, host: str | None, port: int | None, *, teams_anonymous: bool = False,
+                 allow_remote: bool = False) -> int:
     """Teams when ``TEAMS_APP_ID`` is set (or ``--teams-anonymous``), beside Slack when
     ``SLACK_BOT_TOKEN`` is set too; Slack alone; else the simulator with the background
     workers (started by ``start_web``). Without a ``school.yaml`` the simulator uses the
@@ -257,9 +265,18 @@ async def _serve(settings: Settings, host: str | None, port: int | None, *, team
         return await _serve_slack(settings, host, port)
     from adapters.web.app import start_web
 
+    host = host or settings.host
+    if host not in LOOPBACK and not allow_remote:
+        print(f"protocolwijzer: the simulator has no login, so it listens on this computer only; to serve it on "
+              f"{host} anyway, add --allow-remote", file=sys.stderr)
+        return 1
+    if host not in LOOPBACK:
+        logging.getLogger("protocolwijzer").warning(
+            "the simulator has no login: anyone who can reach http://%s:%s can act as any role, coordinators "
+            "included. Use it on a trusted network only.", host, settings.port if port is None else port)
     core = await build_core(settings, fallback_school=Path(bot.__file__).resolve().parents[1] / "school.example.yaml")
     try:
-        runner = await start_web(core, host or settings.host, settings.port if port is None else port)
+        runner = await start_web(core, host, settings.port if port is None else port)
     except OSError as exc:
         await core.close()
         print(f"cannot start the simulator: {exc}", file=sys.stderr)

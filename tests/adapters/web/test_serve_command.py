@@ -66,3 +66,29 @@ def test_serve_reports_a_taken_port_without_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "cannot start the simulator" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_simulator_stays_on_this_computer_unless_allowed(tmp_path: Path) -> None:
+    """It has no login: served beyond loopback only when asked for, and then with a warning."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/serve.db", "PORT": "0",
+           "SCHOOL_CONFIG": str(tmp_path / "no-school.yaml")}
+    refused = subprocess.run([sys.executable, "-m", "bot", "serve", "--host", "0.0.0.0"], cwd=REPO, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and "--allow-remote" in refused.stderr and "Traceback" not in refused.stderr
+    with subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "0.0.0.0", "--allow-remote"], cwd=REPO,
+                          env=env, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stderr is not None
+        seen = ""
+        deadline = time.monotonic() + 60
+        while "simulator at" not in seen and time.monotonic() < deadline:
+            line = process.stderr.readline()
+            if not line:
+                break
+            seen += line
+        port = re.search(r"simulator at http://0\.0\.0\.0:(\d+)", seen)
+        assert port, seen
+        with urllib.request.urlopen(f"http://127.0.0.1:{port.group(1)}/healthz", timeout=10) as response:
+            assert response.status == 200  # it runs (and has set up its clean stop)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    assert "has no login" in seen
