@@ -32,6 +32,7 @@ from adapters.slack.dedupe import SeenEvents, create_tables
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.platform import SlackPlatform
 from bot.app import Core
+from bot.notify.outbox import health as outbox_health
 from bot.store.db import session_factory
 
 log = logging.getLogger(__name__)
@@ -140,8 +141,9 @@ async def _events(request: web.Request) -> web.Response:
 
 async def healthz(request: web.Request) -> web.Response:
     service = request.app[SERVICE_KEY]
-    body: dict[str, Any] = {"status": "ok", "platform": "slack", "mode": service.config.mode,
-                            "playbooks": len(service.core.library)}
+    deliveries = await outbox_health(session_factory(service.core.db), service.core.clock())
+    body: dict[str, Any] = {"status": deliveries.pop("status"), "platform": "slack", "mode": service.config.mode,
+                            "playbooks": len(service.core.library), "outbox": deliveries}
     if service.socket is not None:
         connected = await service.socket.client.is_connected()
         body["socket"] = "connected" if connected else "disconnected"

@@ -44,7 +44,7 @@ from adapters.teams.quiet import quiet_sdk_logs
 from adapters.teams.store import SeenActivities, create_tables, latest_service_url
 from bot import teams_ids
 from bot.app import Core
-from bot.notify.outbox import status_counts
+from bot.notify.outbox import health as outbox_health
 from bot.store.db import session_factory
 from bot.textclean import clean_value
 
@@ -334,10 +334,9 @@ async def _first_time(service: TeamsService, activity: Activity) -> bool:
 
 async def healthz(request: web.Request) -> web.Response:
     service = request.app[SERVICE_KEY]
-    counts = await status_counts(session_factory(service.core.db))
-    body: dict[str, Any] = {"status": "ok", "platform": "teams", "playbooks": len(service.core.library),
-                            "incident_space": service.platform.mode, "anonymous": service.config.anonymous,
-                            "outbox": {"pending": counts["pending"], "failed": counts["failed"],
-                                       "unreachable": counts["unreachable"]},
+    deliveries = await outbox_health(session_factory(service.core.db), service.core.clock())
+    body: dict[str, Any] = {"status": deliveries.pop("status"), "platform": "teams",
+                            "playbooks": len(service.core.library), "incident_space": service.platform.mode,
+                            "anonymous": service.config.anonymous, "outbox": deliveries,
                             "people": service.platform.people.health}
     return web.json_response(body)

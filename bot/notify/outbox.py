@@ -118,6 +118,17 @@ def lane(message: OutboxMessage) -> str:
     return f"space:{message.payload.get('number', message.id)}"
 
 
+URGENT_BACKOFF = timedelta(minutes=1)
+#: A pending message this much past its time means deliveries are failing (for health).
+OVERDUE = timedelta(minutes=5)
+
+
+def is_urgent(message: OutboxMessage) -> bool:
+    """An escalation ping of an urgent incident: a person must hear of it as soon as they can."""
+    return message.kind == "dm" and message.payload.get("template") == "escalation" and bool(
+        message.payload.get("urgent"))
+
+
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, ... capped at 30 minutes."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
@@ -215,13 +226,18 @@ class OutboxWorker:
             )
 
     async def _failed(self, message: OutboxMessage, error: str, *, final: bool = False) -> None:
+        """Retry later. An urgent ping is retried at least every minute and never given up (once
+        someone takes the incident it is cancelled); everything else backs off to 30 minutes
+        and is given up after ``max_attempts``, visible in :func:`health`."""
         attempts = message.attempts + 1
-        status = FAILED if final or attempts >= self._max_attempts else PENDING
+        urgent = is_urgent(message)
+        status = FAILED if final or (attempts >= self._max_attempts and not urgent) else PENDING
+        wait = min(backoff(attempts), URGENT_BACKOFF) if urgent else backoff(attempts)
         async with self._sessions() as session, session.begin():
             await session.execute(
                 update(OutboxRow).where(OutboxRow.id == message.id, OutboxRow.claimed_by == message.claim)
                 .values(status=status, attempts=attempts, last_error=error[:200], lease_until=None,
-                        due_at=self._clock() + backoff(attempts))
+                        due_at=self._clock() + wait)
             )
 
 
@@ -251,3 +267,21 @@ async def status_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str,
         if status == FAILED and error == UNREACHABLE:
             counts["unreachable"] += 1
     return counts
+
+
+async def health(sessions: async_sessionmaker[AsyncSession], now: datetime) -> dict[str, Any]:
+    """What ``/healthz`` says of deliveries: counts, and ``degraded`` when messages failed or
+    wait longer than :data:`OVERDUE` past their time (with the oldest such wait in seconds)."""
+    counts = await status_counts(sessions)
+    async with sessions() as session:
+        oldest = (await session.execute(select(OutboxRow.due_at).where(
+            OutboxRow.status == PENDING, OutboxRow.due_at < now - OVERDUE).order_by(OutboxRow.due_at).limit(1))
+                  ).scalar_one_or_none()
+        overdue = len((await session.execute(select(OutboxRow.id).where(
+            OutboxRow.status == PENDING, OutboxRow.due_at < now - OVERDUE))).all())
+    if oldest is not None and oldest.tzinfo is None:  # SQLite hands back naive UTC
+        oldest = oldest.replace(tzinfo=now.tzinfo)
+    age = int((now - oldest).total_seconds()) if oldest is not None else 0
+    degraded = counts[FAILED] > 0 or overdue > 0
+    return {"status": "degraded" if degraded else "ok", "pending": counts[PENDING], "failed": counts[FAILED],
+            "unreachable": counts["unreachable"], "overdue": overdue, "oldest_overdue_seconds": age}

@@ -131,3 +131,27 @@ async def test_lanes_run_side_by_side_keep_their_order_and_updates_of_dms_go_las
     assert events.index("start n1:dm:a") < events.index("end n1:space"), "DMs do not wait for the space"
     assert events.index("start n1:taken") > max(events.index("end n1:dm:a"), events.index("end n1:dm:b"))
     assert (await status_counts(session_factory(db)))["pending"] == 1, "the failed one waits for a retry"
+
+
+async def test_an_urgent_ping_is_retried_every_minute_and_never_given_up(db: AsyncEngine) -> None:
+    """A long outage must not leave an urgent escalation 30 minutes behind, nor drop it; once someone
+    takes the incident, its pings are cancelled. /healthz says deliveries are failing meanwhile."""
+    from bot.notify.outbox import health
+
+    clock, platform = Clock(datetime(2026, 11, 21, 9, 0, tzinfo=UTC)), FlakyPlatform(failures=12)
+    async with session_factory(db)() as session, session.begin():
+        await enqueue(session, key="2026-0001:escalation:0:vp1", kind="dm", target={"platform": "web", "id": "vp1"},
+                      payload={"template": "escalation", "number": "2026-0001", "urgent": True}, due_at=clock())
+    await add(db, "k-normal", clock)
+    worker = OutboxWorker(session_factory(db), platform, clock=clock, max_attempts=3)
+    for _ in range(5):  # both fail: the normal one is given up after 3 attempts
+        await worker.run_once()
+        clock.advance(minutes=1)
+    counts = await status_counts(session_factory(db))
+    assert counts["failed"] == 1 and counts["pending"] == 1, "the urgent ping is still waiting, never failed"
+    shown = await health(session_factory(db), clock())
+    assert shown["status"] == "degraded" and shown["failed"] == 1
+    platform.failures = 0
+    clock.advance(minutes=1)
+    await worker.run_once()
+    assert platform.delivered == ["2026-0001:escalation:0:vp1"], "delivered within a minute of recovery"
