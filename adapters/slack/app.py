@@ -15,18 +15,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.refusals import Refusals
 from adapters.slack.config import HTTP, SOCKET, SlackConfig, make_client
 from adapters.slack.dedupe import SeenEvents, create_tables
 from adapters.slack.listeners import SlackListeners
@@ -135,8 +140,53 @@ async def _running(web_app: web.Application) -> AsyncIterator[None]:
 
 
 async def _events(request: web.Request) -> web.Response:
+    """Checked here before Bolt sees anything: Bolt logs the whole body of a request whose
+    signature fails (a report with names), and answers a malformed body with a 500."""
     service = request.app[SERVICE_KEY]
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return _refuse(413, "too large")
+    refusal = check_request(body, request.headers, service.config.signing_secret)
+    if refusal:
+        return _refuse(*refusal)
     return await to_aiohttp_response(await service.app.async_dispatch(await to_bolt_request(request)))
+
+
+def check_request(body: bytes, headers: Mapping[str, str], secret: str, *,
+                  now: float | None = None) -> tuple[int, str] | None:
+    """(status, reason) for a request to refuse, None for one Bolt may have: a signature over the
+    raw body within five minutes (401), then a body Slack could have sent (400)."""
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    if not timestamp.isdigit() or abs((now or time.time()) - int(timestamp)) > 60 * 5:
+        return 401, "missing or stale timestamp"
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:  # Slack sends UTF-8 (and the verifier would choke on it)
+        return 400, "not UTF-8"
+    if not SignatureVerifier(secret).is_valid(text, timestamp, headers.get("X-Slack-Signature", "")):
+        return 401, "bad signature"
+    if "json" in headers.get("Content-Type", ""):
+        return None if _is_object(text) else (400, "not a JSON object")
+    form = parse_qs(text)
+    if "payload" in form:
+        return None if _is_object(form["payload"][0]) else (400, "a payload that is not a JSON object")
+    return None if "command" in form or "ssl_check" in form else (400, "not a Slack request")
+
+
+def _is_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+_refusals = Refusals("Slack")
+
+
+def _refuse(status: int, reason: str) -> web.Response:
+    _refusals.log(reason)
+    return web.json_response({"error": reason}, status=status)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, 
 from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
 from pydantic import ValidationError
 
+from adapters.refusals import Refusals
 from adapters.teams.auth import BOT_SCOPE, connections, static_connections
 from adapters.teams.config import TeamsConfig
 from adapters.teams.connector import Connector
@@ -204,26 +204,7 @@ async def _catalog_id(graph: GraphClient, app_id: str) -> None:
 
 
 # -- the messaging endpoint ----------------------------------------------------------------
-class _Refusals:
-    """One log line per reason per minute, with how many were not logged: a flood of bad
-    requests must not fill the disk (each line is short and quotes nothing of a request)."""
-
-    def __init__(self, every: float = 60.0) -> None:
-        self._every = every
-        self._last: dict[str, float] = {}
-        self._quiet: dict[str, int] = {}
-
-    def log(self, reason: str) -> None:
-        now = time.monotonic()
-        if now - self._last.get(reason, -self._every) < self._every:
-            self._quiet[reason] = self._quiet.get(reason, 0) + 1
-            return
-        self._last[reason] = now
-        more = self._quiet.pop(reason, 0)
-        log.warning("refused a Teams request: %s%s", reason, f" (and {more} more since)" if more else "")
-
-
-_refusals = _Refusals()
+_refusals = Refusals("Teams")
 
 
 def _refuse(status: int, reason: str) -> web.Response:
