@@ -101,7 +101,7 @@ def mount(web_app: web.Application, service: SlackService) -> None:
 
 
 async def start_slack(service: SlackService, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(create_web_app(service))
+    runner = web.AppRunner(create_web_app(service), access_log=None)  # a flood must not grow the log per request
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
