@@ -52,6 +52,7 @@ from bot.app import Core
 from bot.conversation.views import Locale
 from bot.events import ButtonPressed, Command, ConversationKey, Event, FileShared, FormSubmitted, TextMessage, UserRef
 from bot.incidents.listing import open_incidents_for
+from bot.incidents.reporting import RECEIPT
 from bot.messages import Button, Reply, Section
 from bot.store.db import session_factory
 
@@ -331,8 +332,9 @@ def _error_block(view: dict[str, Any], remark: Reply) -> str:
 def _after_form(replies: list[Reply]) -> list[Reply]:
     """Replies to a submitted modal: ``replace`` meant "instead of the form", and the
     modal is gone, so they are posted; the message the form was opened from (the steps)
-    stays as it is."""
-    return [dataclasses.replace(r, replace=False) for r in replies if r.form is None]
+    stays as it is. A report's receipt is not: the modal closing is the receipt, and the
+    confirmation with the number comes through the outbox."""
+    return [dataclasses.replace(r, replace=False) for r in replies if r.form is None and RECEIPT not in r.meta]
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

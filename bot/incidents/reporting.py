@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -43,6 +44,8 @@ from bot.texts import roles_list
 log = logging.getLogger(__name__)
 
 DEFAULT_WINDOW = timedelta(hours=4)
+RECEIPT = "receipt"
+"""``Reply.meta`` key of the receipt that replaces a submitted form (its value: the number)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class Reporting:
                 raise
             number = found
         log.info("incident %s reported (%s)", number, effect.playbook)
-        return self._confirmation(number, the_plan, effect, reporter)
+        return receipt(effect.lang, number)
 
     async def _existing(self, source_key: str) -> str | None:
         async with self._sessions() as session:
@@ -136,21 +139,45 @@ class Reporting:
             await enqueue(session, key=f"{row.number}:space", kind="space", target={"platform": reporter.platform},
                           payload={"number": row.number, "members": [m.user.id for m in members]},
                           due_at=self._clock())
+            # The reporter's confirmation is durable too: an outage delays it, never loses it.
+            await enqueue(session, key=f"{row.number}:reported", kind="dm",
+                          target={"platform": reporter.platform, "id": reporter.id},
+                          payload=self._confirmation(row.number, the_plan, effect, reporter), due_at=self._clock())
             return row.number
 
-    def _confirmation(self, number: str, the_plan: Plan, effect: OpenIncident, reporter: UserRef) -> Reply:
-        lang = effect.lang
+    def _confirmation(self, number: str, the_plan: Plan, effect: OpenIncident, reporter: UserRef) -> dict[str, Any]:
+        """The outbox payload of the reporter's confirmation: ids, flags and a time, no report text."""
         excluded = holder_ids(self._directory, effect.form.colleague_role)
         reached = recipients(the_plan.roles, self._directory, platform=reporter.platform, exclude=excluded)
         now = self._clock()
         when = deliver_at(now, self._directory.working_hours, urgent=the_plan.urgent)
-        text = texts.reported(lang, number, roles_list(the_plan.roles, lang), the_plan.urgent)
-        sections = [Section(text, tone=Tone.INFO, fields=(Field("Incident", number),))]
-        if not reached:
-            sections.append(Section(texts.nobody_reachable(lang), tone=Tone.DANGER))
-        elif when > now:
-            sections.append(Section(texts.out_of_hours(lang, _when(when, self._directory, lang)), tone=Tone.DANGER))
-        return Reply(text, tuple(sections), replace=True, lang=lang)
+        return {"template": "reported", "number": number, "lang": effect.lang, "roles": list(the_plan.roles),
+                "urgent": the_plan.urgent, "reached": bool(reached),
+                "held_until": when.isoformat() if when > now else ""}
+
+
+def receipt(lang: str, number: str) -> Reply:
+    """What replaces the submitted form where the platform keeps it on screen (a Teams card, the
+    simulator). The confirmation itself comes through the outbox; Slack just closes its modal."""
+    text = texts.report_received(lang, number)
+    return Reply(text, (Section(text, tone=Tone.INFO),), replace=True, lang=lang, meta={RECEIPT: number})
+
+
+def confirmation(payload: dict[str, Any], directory: SchoolDirectory) -> Reply:
+    """The reporter's confirmation from its outbox payload: the number, who is messaged, and
+    what to do when nobody can be reached or the message waits for working hours."""
+    lang = str(payload.get("lang") or directory.language)
+    number = str(payload.get("number", ""))
+    urgent = bool(payload.get("urgent"))
+    text = texts.reported(lang, number, roles_list([str(r) for r in payload.get("roles", [])], lang), urgent)
+    sections = [Section(text, tone=Tone.INFO, fields=(Field("Incident", number),))]
+    held = str(payload.get("held_until") or "")
+    if not payload.get("reached"):
+        sections.append(Section(texts.nobody_reachable(lang), tone=Tone.DANGER))
+    elif held:
+        sections.append(Section(texts.out_of_hours(lang, _when(datetime.fromisoformat(held), directory, lang)),
+                                tone=Tone.DANGER))
+    return Reply(text, tuple(sections), lang=lang)
 
 
 def _when(moment: datetime, directory: SchoolDirectory, lang: str) -> str:

@@ -101,6 +101,11 @@ def reported(lang: str, number: str, roles: str, urgent: bool) -> str:
                  f"**Incident {number} has been reported.** {roles} is being messaged. You will hear who takes it.")
 
 
+def report_received(lang: str, number: str) -> str:
+    return _pick(lang, f"Je melding is verstuurd: incident {number}. Wat er nu gebeurt, staat hieronder.",
+                 f"Your report has been sent: incident {number}. What happens next is below.")
+
+
 def out_of_hours(lang: str, when: str) -> str:
     return _pick(
         lang,

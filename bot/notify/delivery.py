@@ -8,7 +8,7 @@ but before the outbox row is marked sent): spaces are found by name, card update
 render the current state, invites to members are no-ops.
 
 Kinds:
-    dm        a direct message from a template (escalation, taken, nobody, closed, briefing due)
+    dm        a direct message from a template (reported, escalation, taken, nobody, closed, briefing due)
     space     open the private space, invite its members and post the incident card
     card      update the incident card in the space
     invite    add the owner to the space
@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import texts
 from bot.directory import SchoolDirectory
 from bot.events import UserRef
-from bot.incidents import card, journal
+from bot.incidents import card, journal, reporting
 from bot.incidents import texts as incident_texts
 from bot.incidents.models import IncidentRow
 from bot.messages import Button, ButtonStyle, Reply, Section, Tone, headline
@@ -55,6 +55,8 @@ def render(message: OutboxMessage, lang: str = "nl", directory: SchoolDirectory 
         owner = journal.display(f"{message.target.get('platform')}:{payload.get('owner', '')}", directory, lang)
         text = incident_texts.incident_taken_reporter(lang, number, owner)
         return Reply(text, (Section(text, tone=Tone.INFO),), lang=lang)
+    if template == "reported" and directory is not None:
+        return reporting.confirmation(payload, directory)
     if template == "nobody_took_it":
         text = texts.nobody_took_it(lang, number)
         return Reply(text, (Section(text, tone=Tone.DANGER),), lang=lang)

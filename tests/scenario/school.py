@@ -81,6 +81,13 @@ class School:
             chosen = next((b for b in options if b.payload.endswith(f"={wanted}")), options[0])
             [reply] = await self.press(user, chosen.payload)
 
+    async def confirmation(self, user: str) -> Reply:
+        """The reporter's confirmation, which comes through the outbox (exactly one)."""
+        await self.work()
+        found = [r for r in self.platform.to(user) if "is gemeld" in r.text or "has been reported" in r.text]
+        assert len(found) == 1, [r.text for r in self.platform.to(user)]
+        return found[0]
+
     async def report(self, user: str, question: str, answers: dict[str, str], values: dict[str, str]) -> str:
         """From the question to a reported incident; returns its number."""
         steps = await self.triage(user, question, answers)

@@ -152,7 +152,8 @@ async def test_an_expired_trigger_offers_a_button_that_opens_the_form(world: Sla
     [opened] = world.fake.opened_views
     assert opened.view["callback_id"] == "pw_form"
     await world.submit(TEACHER, REPORT)
-    assert "2026-0001" in text_of(world.latest(TEACHER))
+    await world.work()  # the confirmation comes through the outbox
+    assert "Incident 2026-0001 is gemeld" in text_of(world.latest(TEACHER))
 
 
 async def test_closing_the_form_brings_the_report_button_back(world: SlackWorld) -> None:
@@ -165,7 +166,8 @@ async def test_closing_the_form_brings_the_report_button_back(world: SlackWorld)
     assert len(world.fake.opened_views) == 2
     status, body = await world.submit(TEACHER, REPORT)
     assert status == 200 and "errors" not in body
-    assert "2026-0001" in text_of(world.latest(TEACHER))
+    await world.work()
+    assert "Incident 2026-0001 is gemeld" in text_of(world.latest(TEACHER))
 
 
 async def edit_briefing(world: SlackWorld) -> str:

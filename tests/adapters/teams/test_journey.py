@@ -59,8 +59,12 @@ async def report(world: TeamsWorld, who: str = "teacher", question: str = QUESTI
     assert opened["type"] == "application/vnd.microsoft.card.adaptive", opened
     assert any(i.get("id") == "f.what" for i in _inputs(steps.card)), "the form replaced the steps card"
     await world.press(who, steps, "Melden", inputs=form or REPORT)
-    everything = " ".join(text_of(m.cards) for m in world.teams.messages_to(world.people[who])) + text_of(steps.card)
-    found = re.search(r"\b20\d\d-\d{4}\b", everything)
+    assert "verstuurd" in text_of(steps.card), "the receipt replaced the form in place"
+    await world.work()  # the confirmation comes through the outbox, as a message of its own
+    confirmations = [text_of(m.cards) for m in world.teams.messages_to(world.people[who])
+                     if "is gemeld" in text_of(m.cards)]
+    assert len(confirmations) == 1, confirmations
+    found = re.search(r"\b20\d\d-\d{4}\b", confirmations[0])
     assert found, "the reporter gets the incident's number"
     return found.group(0)
 
