@@ -15,6 +15,7 @@ import signal
 import sys
 from pathlib import Path
 
+from bot import logs
 from bot.settings import Settings
 
 #: Addresses only this computer can reach.
@@ -74,8 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
-    logging.basicConfig(level=logging.INFO if args.command == "serve" else logging.ERROR,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(logging.INFO if args.command == "serve" else logging.ERROR)
     try:
         return _run(args, settings)
     except SchemaOutdated as exc:

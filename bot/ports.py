@@ -51,6 +51,15 @@ class Unreachable(Exception):
     escalation moves on to the next role instead of waiting for an answer that cannot come."""
 
 
+class RetryLater(Exception):
+    """The platform asked to wait (a rate limit's ``Retry-After``) longer than is sensible to
+    wait inside one delivery: the outbox tries again after ``seconds``, not sooner."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds:g} s")
+        self.seconds = seconds
+
+
 class ChatPlatform(Protocol):
     name: str
 

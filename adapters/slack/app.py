@@ -36,6 +36,7 @@ from adapters.slack.config import HTTP, SOCKET, SlackConfig, make_client
 from adapters.slack.dedupe import SeenEvents, create_tables
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.platform import SlackPlatform
+from adapters.slack.sent import SentLedger
 from bot.app import Core
 from bot.notify.outbox import health as outbox_health
 from bot.store.db import session_factory
@@ -69,7 +70,7 @@ def create_slack(core: Core, config: SlackConfig, *, client: AsyncWebClient | No
     client = client or make_client(config.bot_token, config.api_url)
     app = AsyncApp(client=client, signing_secret=config.signing_secret,
                    request_verification_enabled=config.mode == HTTP, process_before_response=False)
-    platform = SlackPlatform(client)
+    platform = SlackPlatform(client, ledger=SentLedger(session_factory(core.db)))
     core.add_platform(platform)
     listeners = SlackListeners(core, platform, SeenEvents(session_factory(core.db), clock=core.clock))
     listeners.register(app)

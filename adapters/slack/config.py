@@ -5,8 +5,13 @@
 * else with ``SLACK_SIGNING_SECRET`` it serves HTTP at ``/slack/events``;
 * ``SLACK_API_URL`` points the client elsewhere (the tests' fake Web API on 127.0.0.1).
 
-The client retries what Slack asks to be retried: 429 after ``Retry-After``, server
-errors and dropped connections (slack_sdk's own handlers, not a loop of ours).
+The client retries only what Slack certainly did not carry out, with slack_sdk's own
+handlers: a connection that could not be made, and a rate limit (429) whose
+``Retry-After`` is short. A server error or a connection dropped mid-call may have been
+carried out (a DM posted, then a 500): repeating ``chat.postMessage`` there would double
+it, so those are left to the outbox, the one retry loop, which looks for the message
+before posting again (:mod:`adapters.slack.sent`). A longer ``Retry-After`` is not waited
+out inside a call either: the outbox comes back after it (:class:`bot.ports.RetryLater`).
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from aiohttp import ClientConnectorError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -64,9 +72,29 @@ class SlackConfig:
                                    "SLACK_SIGNING_SECRET (HTTP at /slack/events).")
 
 
+#: The longest ``Retry-After`` waited out inside one call; well below the outbox's lease.
+RATE_LIMIT_WAIT = 20
+
+
+class ShortRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler, but only for a ``Retry-After`` of at most ``longest`` seconds."""
+
+    def __init__(self, *, max_retry_count: int = 2, longest: int = RATE_LIMIT_WAIT) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.longest = longest
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        values = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["1"])
+        value = str(values[0] if isinstance(values, list) and values else values)
+        return value.isdigit() and int(value) <= self.longest
+
+
 def make_client(token: str, api_url: str = DEFAULT_API_URL, *, timeout: int = 10) -> AsyncWebClient:
     return AsyncWebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=[
-        AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-        AsyncServerErrorRetryHandler(max_retry_count=2),
+        # Only a connection that was never made: nothing reached Slack.
+        AsyncConnectionErrorRetryHandler(max_retry_count=2, error_types=[ClientConnectorError]),
+        ShortRateLimitRetryHandler(),
     ])

@@ -16,6 +16,7 @@ from sqlalchemy import DateTime, String, delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from adapters.slack.sent import SlackSentRow
 from bot.store.db import upsert_insert
 from bot.store.models import Base, utcnow
 from bot.textclean import clean
@@ -36,9 +37,10 @@ class SlackEventRow(Base):
 
 
 async def create_tables(engine: AsyncEngine) -> None:
+    """The seen events and the outbox's ledger of posts (:mod:`adapters.slack.sent`)."""
     async with engine.begin() as connection:
-        table = Base.metadata.tables[SlackEventRow.__tablename__]
-        await connection.run_sync(Base.metadata.create_all, tables=[table], checkfirst=True)
+        tables = [Base.metadata.tables[name] for name in (SlackEventRow.__tablename__, SlackSentRow.__tablename__)]
+        await connection.run_sync(Base.metadata.create_all, tables=tables, checkfirst=True)
 
 
 class SeenEvents:

@@ -1,11 +1,13 @@
 """The port on Slack's Web API: DMs, channel posts, updates, private incident channels.
 
 Every method may be repeated by the outbox after a crash or an error, so each is safe to
-repeat: a channel that already exists is found again by name, and inviting a member is
-not an error. Rate limits (429 with ``Retry-After``), server errors and dropped
-connections are retried by slack_sdk's retry handlers on the client
-(:func:`adapters.slack.config.make_client`); what still fails raises, and the outbox
-keeps the message and retries it later.
+repeat: a channel that already exists is found again by name, inviting a member is not
+an error, and a post under an outbox key is found again instead of posted twice
+(:mod:`adapters.slack.sent`). The outbox is the one retry loop: the client retries only
+what Slack did not carry out (a connection that was never made, a short rate limit;
+:func:`adapters.slack.config.make_client`); a longer ``Retry-After`` becomes
+:class:`~bot.ports.RetryLater`, and a person Slack does not know (any more)
+:class:`~bot.ports.Unreachable`, so an escalation moves on.
 
 Right after ``conversations.create`` Slack may not know the channel yet for a moment
 (``channel_not_found``): invites and posts into a fresh channel are retried after a short
@@ -15,20 +17,24 @@ pause, as Slack's own engineering advice and Netflix's Dispatch do.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from datetime import timedelta
+from typing import Any, ParamSpec, TypeVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import SlackMessage, render_one, stamp_pages
+from adapters.slack.sent import SentLedger, key_of, metadata
 from bot.events import UserRef
 from bot.messages import Reply
-from bot.ports import ChannelRef, MessageRef
+from bot.ports import ChannelRef, MessageRef, RetryLater, Unreachable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+P = ParamSpec("P")
 
 PLATFORM = "slack"
 #: ``conversations.invite`` takes at most this many users per call in practice.
@@ -39,36 +45,117 @@ NOT_READY = frozenset({"channel_not_found", "not_in_channel"})
 #: Alternative names tried when a name is taken by a channel the bot is not in.
 MAX_NAME_SUFFIX = 5
 MAX_LIST_PAGES = 50
+#: Errors of a DM to someone Slack cannot deliver to: deactivated, deleted, not visible.
+UNREACHABLE = frozenset({"user_not_found", "user_disabled", "user_not_visible", "cannot_dm_bot"})
+#: History pages searched for a post whose outcome was unknown, and how far before the
+#: first attempt (clocks differ).
+LOOKUP_PAGES = 5
+LOOKUP_MARGIN = timedelta(minutes=5)
 
 
 def error_of(exc: SlackApiError) -> str:
     return str(exc.response.get("error", "")) if exc.response is not None else ""
 
 
+def retry_after(exc: SlackApiError) -> float | None:
+    """Seconds Slack asked to wait (a 429 the client did not wait out), else None."""
+    if exc.response is None or exc.response.status_code != 429:
+        return None
+    found = next((v for k, v in (exc.response.headers or {}).items() if str(k).lower() == "retry-after"), "")
+    value = str(found[0] if isinstance(found, list) and found else found or "")
+    return float(value) if value.isdigit() else 30.0
+
+
+def for_the_outbox(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
+    """A rate limit longer than the client waits becomes :class:`RetryLater`, so the outbox
+    comes back when Slack asked instead of at its own backoff."""
+
+    @functools.wraps(method)
+    async def wrapped(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await method(*args, **kwargs)
+        except SlackApiError as exc:
+            wait = retry_after(exc)
+            if wait is not None:
+                raise RetryLater(wait) from exc
+            raise
+
+    return wrapped
+
+
 class SlackPlatform:
     name = PLATFORM
 
-    def __init__(self, client: AsyncWebClient, *, pauses: Sequence[float] = FRESH_CHANNEL_PAUSES) -> None:
+    def __init__(self, client: AsyncWebClient, *, ledger: SentLedger | None = None,
+                 pauses: Sequence[float] = FRESH_CHANNEL_PAUSES) -> None:
         self.client = client
+        self.ledger = ledger
+        """What was posted under which outbox key (None: posts are not keyed, as in unit tests)."""
         self._pauses = tuple(pauses)
         self._bot_user_id = ""
         self.dm_channels: dict[str, str] = {}
         """user id → the ``D…`` id of their DM with the bot, as Slack answered posts."""
 
     # -- messages ------------------------------------------------------------------
+    @for_the_outbox
     async def dm(self, to: UserRef, reply: Reply, *, key: str = "") -> MessageRef:
         """Posting to a user id opens the app's DM with them; the answer names the ``D…``
         channel, which later updates need (by one ``ts``: so one message)."""
-        return await self.send(to.id, [render_one(reply)])
+        try:
+            return await self._post_once(to.id, render_one(reply), key)
+        except SlackApiError as exc:
+            if error_of(exc) in UNREACHABLE:
+                raise Unreachable(error_of(exc)) from exc
+            raise
 
+    @for_the_outbox
     async def post(self, to: ChannelRef, reply: Reply, *, key: str = "") -> MessageRef:
         """One message (the card and the briefing are updated or read as one)."""
-        return await self._when_ready(lambda: self.send(to.id, [render_one(reply)]))
+        return await self._when_ready(lambda: self._post_once(to.id, render_one(reply), key))
+
+    async def _post_once(self, channel: str, page: SlackMessage, key: str) -> MessageRef:
+        """Post ``page`` unless it was posted under ``key`` before (see :mod:`adapters.slack.sent`)."""
+        if not key or self.ledger is None:
+            return await self.send(channel, [page])
+        known = await self.ledger.find(key)
+        if known is not None and known.ts:
+            return MessageRef(PLATFORM, known.channel, known.ts)
+        if known is not None:  # an earlier attempt's outcome is unknown: did it land?
+            found = await self.find_posted(known.channel or channel, key, since=known.started_at.timestamp())
+            if found is not None:
+                log.info("outbox message %s was posted by an earlier attempt; not posted again", key)
+                await self.ledger.record(key, found.channel_id, found.id)
+                return found
+        else:
+            await self.ledger.start(key, channel)
+        ref = await self.send(channel, [page], metadata=metadata(key))
+        await self.ledger.record(key, ref.channel_id, ref.id)
+        return ref
+
+    async def find_posted(self, channel: str, key: str, *, since: float) -> MessageRef | None:
+        """The bot's message carrying ``key`` in its metadata, posted after ``since`` (epoch s)."""
+        if channel.startswith(("U", "W")):  # the app DM with a user: its D… id
+            channel = self.dm_channels.get(channel) or str(
+                (await self.client.conversations_open(users=channel))["channel"]["id"])
+        oldest = f"{since - LOOKUP_MARGIN.total_seconds():.6f}"
+        cursor = ""
+        for _page in range(LOOKUP_PAGES):
+            response = await self.client.conversations_history(channel=channel, oldest=oldest, limit=200,
+                                                               include_all_metadata=True, cursor=cursor or None)
+            messages: list[dict[str, Any]] = response.get("messages", []) or []
+            for message in messages:
+                if key_of(message) == key:
+                    return MessageRef(PLATFORM, channel, str(message["ts"]))
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                break
+        return None
 
     async def send(self, channel: str, pages: list[SlackMessage], *, thread_ts: str = "",
-                   earlier: tuple[str, ...] = ()) -> MessageRef:
+                   earlier: tuple[str, ...] = (), metadata: dict[str, object] | None = None) -> MessageRef:
         """Post the pages of one reply in order; returns where the first landed. The last
-        page (with the buttons) names the pages above it (:func:`stamp_pages`)."""
+        page (with the buttons) names the pages above it (:func:`stamp_pages`); ``metadata``
+        goes on the first page."""
         first: MessageRef | None = None
         posted = list(earlier)
         for n, page in enumerate(pages):
@@ -76,6 +163,8 @@ class SlackPlatform:
             args: dict[str, Any] = {"channel": channel, "text": page.text, "blocks": blocks}
             if thread_ts:
                 args["thread_ts"] = thread_ts
+            if metadata and n == 0:
+                args["metadata"] = metadata
             response = await self.client.chat_postMessage(**args)
             ref = MessageRef(PLATFORM, str(response["channel"]), str(response["ts"]))
             if channel.startswith(("U", "W")):
@@ -86,6 +175,7 @@ class SlackPlatform:
         assert first is not None
         return first
 
+    @for_the_outbox
     async def update(self, ref: MessageRef, reply: Reply, *, key: str = "") -> None:
         """The outbox knows one ``ts`` per message, so what it updates stays one message."""
         page = render_one(reply)
@@ -104,6 +194,7 @@ class SlackPlatform:
             await self.send(channel, pages[shared:], earlier=tuple(old[:shared]))
 
     # -- incident spaces -------------------------------------------------------------
+    @for_the_outbox
     async def open_space(self, *, name: str, members: list[UserRef], excluded: frozenset[str] = frozenset(),
                          key: str = "") -> ChannelRef:
         """A private channel named from the incident number only; an existing one of the
@@ -129,6 +220,7 @@ class SlackPlatform:
             raise LookupError(f"no free channel name for {name}")
         return ChannelRef(PLATFORM, channel_id)
 
+    @for_the_outbox
     async def invite(self, space: ChannelRef, members: list[UserRef], *, key: str = "") -> None:
         ids = list(dict.fromkeys(m.id for m in members if m.id))
         chunks = [ids[i:i + INVITE_CHUNK] for i in range(0, len(ids), INVITE_CHUNK)]

@@ -4,7 +4,8 @@ The SDK logs pydantic validation errors with the input (a teacher's message), "n
 found … with text: …", and exception texts in f-strings. What a library logs counts as
 ours, so every record from ``microsoft_agents.*`` keeps its level, logger and code line but
 loses its text and arguments; an exception keeps its type only. Our own records say what
-happened, in words that cannot carry a pupil's name.
+happened, in words that cannot carry a pupil's name. (``serve`` also guards its log handler
+against every library: :mod:`bot.logs`; this filter holds wherever the adapter is embedded.)
 """
 
 from __future__ import annotations
@@ -12,20 +13,14 @@ from __future__ import annotations
 import logging
 import traceback
 
+from bot.logs import redact
+
 SDK = "microsoft_agents"
 
 
 class Redact(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "_redacted", False):
-            return True
-        kind = record.exc_info[1].__class__.__name__ if record.exc_info and record.exc_info[1] else ""
-        record.msg = f"{record.levelname.lower()} at {record.module}:{record.lineno}" + (f" ({kind})" if kind else "")
-        record.args = ()
-        record.exc_info = None
-        record.exc_text = None
-        record.stack_info = None
-        record._redacted = True
+        redact(record)
         return True
 
 

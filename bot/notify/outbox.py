@@ -10,9 +10,17 @@ delivers them and records the result.
   PostgreSQL the candidate rows are selected ``FOR UPDATE SKIP LOCKED`` so replicas never
   claim the same message. A worker that dies mid-delivery loses its lease and the message
   is claimed again later (at-least-once; the key lets the platform side drop a repeat).
-* Retries: a failed delivery is retried with exponential backoff until ``max_attempts``;
-  then it is marked ``failed`` and kept for the operator. Errors are stored by class name
-  only: no message text, no pupil data.
+* Retries: a failed delivery is retried every 30 s for the first minutes (an outage that
+  ends is noticed within 30 s), then with exponential backoff until ``max_attempts``; then
+  it is marked ``failed`` and kept for the operator. A platform's ``Retry-After``
+  (:class:`~bot.ports.RetryLater`) is honoured. When a message that had failed goes out,
+  the platform is back: the others waiting out a backoff on it are tried at once.
+* Leases are renewed while a delivery is in flight, so a slow send (a rate limit waited
+  out) is never claimed a second time by another worker.
+* This is the one retry loop: adapters switch their libraries' own retries off for calls
+  that are not safe to repeat, and look up, by the message's key, whether an attempt with
+  an unknown outcome had landed before sending again.
+* Errors are stored by class name only: no message text, no pupil data.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from sqlalchemy import JSON, DateTime, Integer, String, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.ports import MessageRef, Unreachable
+from bot.ports import MessageRef, RetryLater, Unreachable
 from bot.store.db import upsert_insert
 from bot.store.models import Base, utcnow
 
@@ -129,9 +137,17 @@ def is_urgent(message: OutboxMessage) -> bool:
         message.payload.get("urgent"))
 
 
+#: Failed attempts retried every 30 s before the backoff grows (about three minutes).
+STEADY_ATTEMPTS = 6
+MAX_BACKOFF = timedelta(minutes=30)
+
+
 def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, ... capped at 30 minutes."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
+    """30 s for the first :data:`STEADY_ATTEMPTS` failures, then 1 min, 2 min, ... capped at 30
+    minutes: a short outage costs at most 30 s after it ends, a long one no flood of calls."""
+    if attempts <= STEADY_ATTEMPTS:
+        return timedelta(seconds=30)
+    return min(timedelta(seconds=60 * 2 ** (attempts - STEADY_ATTEMPTS - 1)), MAX_BACKOFF)
 
 
 class OutboxWorker:
@@ -139,7 +155,8 @@ class OutboxWorker:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], deliver: Deliver, *,
                  clock: Callable[[], datetime] = utcnow, lease: timedelta = timedelta(minutes=2),
-                 max_attempts: int = 8, batch: int = 20, worker_id: str | None = None) -> None:
+                 max_attempts: int = 12, batch: int = 20, worker_id: str | None = None,
+                 renew_every: float | None = None) -> None:
         self._sessions = sessions
         self._deliver = deliver
         self._clock = clock
@@ -147,6 +164,7 @@ class OutboxWorker:
         self._max_attempts = max_attempts
         self._batch = batch
         self.worker_id = worker_id or uuid.uuid4().hex[:12]
+        self._renew_every = renew_every if renew_every is not None else lease.total_seconds() / 3
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many messages were delivered.
@@ -158,13 +176,20 @@ class OutboxWorker:
         its order, so a card update never overtakes the space it belongs in.
         """
         lanes: dict[str, list[OutboxMessage]] = {}
-        for message in await self._claim():
+        claimed = await self._claim()
+        if not claimed:
+            return 0
+        for message in claimed:
             lanes.setdefault(lane(message), []).append(message)
         after = lanes.pop(AFTER, [])
-        results = await asyncio.gather(*(self._deliver_in_order(messages) for messages in lanes.values()),
-                                       return_exceptions=True)
-        # Updates of DMs ("taken by …") go last, when the DMs of this round have landed.
-        results.append(await self._deliver_in_order(after))
+        renewing = asyncio.create_task(self._keep_leases(claimed[0].claim))
+        try:
+            results = await asyncio.gather(*(self._deliver_in_order(messages) for messages in lanes.values()),
+                                           return_exceptions=True)
+            # Updates of DMs ("taken by …") go last, when the DMs of this round have landed.
+            results.append(await self._deliver_in_order(after))
+        finally:
+            renewing.cancel()
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, Exception):
                 raise result  # cancelled (a shutdown): the leases expire and another round retries
@@ -180,13 +205,44 @@ class OutboxWorker:
             except Unreachable:  # blocked or not installed: retrying will not help (the escalation moved on)
                 log.warning("outbox delivery %s: the recipient cannot be reached; given up", message.key)
                 await self._failed(message, UNREACHABLE, final=True)
+            except RetryLater as exc:  # rate limited: after the time the platform asked for
+                log.warning("outbox delivery %s rate limited; retrying in %.0f s", message.key, exc.seconds)
+                await self._failed(message, type(exc).__name__, wait=timedelta(seconds=exc.seconds))
             except Exception as exc:  # the platform failed: retry later, never lose it
                 log.warning("outbox delivery %s failed (%s); retrying later", message.key, type(exc).__name__)
                 await self._failed(message, type(exc).__name__)
             else:
                 await self._sent(message, ref)
                 delivered += 1
+                if message.attempts > 0:
+                    await self._platform_is_back(str(message.target.get("platform", "")))
         return delivered
+
+    async def _keep_leases(self, claim: str) -> None:
+        """Extend this round's leases while its deliveries are in flight (until cancelled)."""
+        while True:
+            await asyncio.sleep(self._renew_every)
+            try:
+                async with self._sessions() as session, session.begin():
+                    await session.execute(
+                        update(OutboxRow).where(OutboxRow.claimed_by == claim, OutboxRow.status == PENDING,
+                                                OutboxRow.lease_until.is_not(None))
+                        .values(lease_until=self._clock() + self._lease))
+            except Exception as exc:  # the database hiccuped: the next renewal tries again
+                log.warning("renewing outbox leases failed (%s)", type(exc).__name__)
+
+    async def _platform_is_back(self, platform: str) -> None:
+        """A message that had failed went out: what else waits out a backoff on that platform
+        is due now, so a recovery is noticed by every message, not by each at its own time."""
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            rows = (await session.execute(select(OutboxRow.id, OutboxRow.target).where(
+                OutboxRow.status == PENDING, OutboxRow.attempts > 0, OutboxRow.due_at > now,
+                OutboxRow.last_error != "RetryLater"))).all()
+            ids = [row_id for row_id, target in rows if (target or {}).get("platform") == platform]
+            if ids:
+                await session.execute(update(OutboxRow).where(OutboxRow.id.in_(ids), OutboxRow.status == PENDING)
+                                      .values(due_at=now))
 
     async def _claim(self) -> list[OutboxMessage]:
         """Lease due messages under a fresh claim id, so that two rounds of the same
@@ -225,14 +281,19 @@ class OutboxWorker:
                         result=result)
             )
 
-    async def _failed(self, message: OutboxMessage, error: str, *, final: bool = False) -> None:
+    async def _failed(self, message: OutboxMessage, error: str, *, final: bool = False,
+                      wait: timedelta | None = None) -> None:
         """Retry later. An urgent ping is retried at least every minute and never given up (once
         someone takes the incident it is cancelled); everything else backs off to 30 minutes
-        and is given up after ``max_attempts``, visible in :func:`health`."""
+        and is given up after ``max_attempts``, visible in :func:`health`. ``wait``: the time
+        the platform asked for (capped at :data:`MAX_BACKOFF`)."""
         attempts = message.attempts + 1
         urgent = is_urgent(message)
         status = FAILED if final or (attempts >= self._max_attempts and not urgent) else PENDING
-        wait = min(backoff(attempts), URGENT_BACKOFF) if urgent else backoff(attempts)
+        if wait is not None:
+            wait = min(wait, MAX_BACKOFF)
+        else:
+            wait = min(backoff(attempts), URGENT_BACKOFF) if urgent else backoff(attempts)
         async with self._sessions() as session, session.begin():
             await session.execute(
                 update(OutboxRow).where(OutboxRow.id == message.id, OutboxRow.claimed_by == message.claim)

@@ -106,6 +106,21 @@ class _Failure:
     error: str
     retry_after: int
     left: int
+    after: bool = False
+    """Carry the call out first, then answer the error (the outcome the caller cannot know)."""
+
+
+@dataclass
+class Outage:
+    """Every call to ``methods`` (all when empty) fails until ``until`` (the fake's clock)."""
+
+    until: float
+    status: int
+    error: str
+    retry_after: int = 0
+    after: bool = False
+    methods: frozenset[str] = frozenset()
+    failed: int = 0
 
 
 @dataclass
@@ -456,9 +471,11 @@ class FakeSlack:
         self._messages: dict[str, list[Json]] = {}
         self._mpims: dict[tuple[str, ...], str] = {}
         self._failures: dict[str, deque[_Failure]] = {}
+        self.outages: list[Outage] = []
         self._triggers: dict[str, _Trigger] = {}
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
+        self._epoch = int(time.time()) * 1_000_000
         self._runner: web.AppRunner | None = None
         self._base = ""
         self._handlers: dict[str, Callable[[Json], Json]] = {
@@ -473,6 +490,7 @@ class FakeSlack:
             "conversations.invite": self._conversations_invite,
             "conversations.open": self._conversations_open,
             "conversations.members": self._conversations_members,
+            "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "views.open": self._views_open,
             "views.update": self._views_update,
@@ -632,17 +650,29 @@ class FakeSlack:
         error: str | None = None,
         retry_after: int = 0,
         times: int = 1,
+        after: bool = False,
     ) -> None:
         """Answer the next ``times`` calls to ``method`` with ``{"ok": false, "error": error}``.
 
         ``error`` defaults to ``ratelimited`` for 429 (with a ``Retry-After`` header) and ``internal_error``
-        for 5xx; with ``status=200`` it must be given (e.g. ``channel_not_found``).
+        for 5xx; with ``status=200`` it must be given (e.g. ``channel_not_found``). ``after``: the call is
+        carried out first (a message is posted) and then the error is answered, as when Slack's front end
+        fails after the work was done.
         """
         if error is None:
             if status == 200:
                 raise ValueError("fail_next(status=200) needs an error such as 'channel_not_found'")
             error = "ratelimited" if status == 429 else "internal_error"
-        self._failures.setdefault(method, deque()).append(_Failure(status, error, retry_after, times))
+        self._failures.setdefault(method, deque()).append(_Failure(status, error, retry_after, times, after))
+
+    def fail_for(self, seconds: float, *, status: int = 500, retry_after: int = 0, after: bool = False,
+                 methods: Iterable[str] = ()) -> Outage:
+        """An outage: every call (or every call to ``methods``) fails for ``seconds`` from now, as in
+        :meth:`fail_next`. Several outages may be lined up; the first that holds applies."""
+        error = "ratelimited" if status == 429 else "internal_error"
+        outage = Outage(self.clock() + seconds, status, error, retry_after, after, frozenset(methods))
+        self.outages.append(outage)
+        return outage
 
     # -- HTTP ------------------------------------------------------------------------------------------
 
@@ -663,14 +693,33 @@ class FakeSlack:
         return response
 
     def _answer(self, call: Call, bad_body: bool) -> web.Response:
-        failures = self._failures.get(call.method)
-        if failures:
-            failure = failures[0]
-            failure.left -= 1
-            if failure.left <= 0:
-                failures.popleft()
-            headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else None
-            return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
+        failure = self._failure_for(call.method)
+        if failure is not None and not failure.after:
+            return self._failed(failure)
+        response = self._carry_out(call, bad_body)
+        return self._failed(failure) if failure is not None else response
+
+    def _failure_for(self, method: str) -> _Failure | Outage | None:
+        now = self.clock()
+        for outage in self.outages:
+            if outage.until > now and (not outage.methods or method in outage.methods):
+                outage.failed += 1
+                return outage
+        failures = self._failures.get(method)
+        if not failures:
+            return None
+        failure = failures[0]
+        failure.left -= 1
+        if failure.left <= 0:
+            failures.popleft()
+        return failure
+
+    @staticmethod
+    def _failed(failure: _Failure | Outage) -> web.Response:
+        headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else None
+        return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
+
+    def _carry_out(self, call: Call, bad_body: bool) -> web.Response:
         if bad_body:
             return web.json_response({"ok": False, "error": "invalid_form_data"})
         token = call.token
@@ -717,8 +766,9 @@ class FakeSlack:
         return f"{prefix}F{next(self._ids):07d}"
 
     def _next_ts(self) -> str:
-        micros = next(self._ts) * 100
-        return f"{1_700_000_000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+        """Epoch seconds as Slack's are (a lookup by ``oldest`` depends on it), strictly increasing."""
+        micros = self._epoch + next(self._ts) * 100
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _new_hash(self) -> str:
         return f"{int(time.time())}.{secrets.token_hex(4)}"
@@ -876,6 +926,12 @@ class FakeSlack:
             message["blocks"] = blocks
         if attachments is not None:
             message["attachments"] = attachments
+        meta = _maybe_json(args.get("metadata"), "invalid_metadata_format")
+        if meta is not None:
+            if not isinstance(meta, dict) or not isinstance(meta.get("event_type"), str) or not isinstance(
+                    meta.get("event_payload"), dict):
+                raise SlackError("invalid_metadata_schema")
+            message["metadata"] = meta
         thread_ts = args.get("thread_ts")
         if thread_ts:
             message["thread_ts"] = thread_ts
@@ -1078,6 +1134,26 @@ class FakeSlack:
         if channel.is_private and self.bot_user_id not in channel.members:
             raise SlackError("channel_not_found")
         return {"ok": True, "members": sorted(channel.members), "response_metadata": {"next_cursor": ""}}
+
+    def _conversations_history(self, args: Json) -> Json:
+        """Newest first, top-level messages only; ``oldest`` is exclusive. Message ``metadata`` is
+        included only with ``include_all_metadata`` (the app subscribes to no metadata events). The bot
+        reads a private channel only as a member; its app DMs always."""
+        channel = self._channel(args.get("channel"), user_means_dm=False)
+        if channel.is_private and self.bot_user_id not in channel.members:
+            raise SlackError("channel_not_found")
+        oldest = float(str(args.get("oldest") or "0"))
+        with_metadata = _truthy(args.get("include_all_metadata"))
+        found = [m for m in self._messages.get(channel.id, [])
+                 if float(m["ts"]) > oldest and m.get("thread_ts", m["ts"]) == m["ts"]]
+        found.reverse()
+        limit = min(int(str(args.get("limit") or 100)), 999)
+        start = _decode_cursor(args.get("cursor"))
+        page = found[start:start + limit]
+        messages = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(found)
+        return {"ok": True, "messages": [dict(m) for m in messages], "has_more": more,
+                "response_metadata": {"next_cursor": _encode_cursor(start + limit) if more else ""}}
 
     def _users_info(self, args: Json) -> Json:
         user = self.users.get(str(args.get("user") or ""))

@@ -6,9 +6,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.notify.outbox import OutboxMessage, OutboxWorker, backoff, enqueue, status_counts
+from bot.notify.outbox import OutboxMessage, OutboxRow, OutboxWorker, backoff, enqueue, status_counts
+from bot.ports import RetryLater
 from bot.store.db import session_factory
 from tests.conftest import Clock
 
@@ -92,8 +94,9 @@ def asyncio_cancelled() -> BaseException:
     return asyncio.CancelledError()
 
 
-def test_backoff_grows_and_is_capped() -> None:
-    assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+def test_backoff_is_steady_for_a_short_outage_then_grows_and_is_capped() -> None:
+    """Every 30 s for about three minutes (an outage that ends costs at most 30 s), then doubling."""
+    assert [backoff(n).total_seconds() for n in range(1, 11)] == [30] * 6 + [60, 120, 240, 480]
     assert backoff(20) == timedelta(minutes=30)
 
 
@@ -155,3 +158,59 @@ async def test_an_urgent_ping_is_retried_every_minute_and_never_given_up(db: Asy
     clock.advance(minutes=1)
     await worker.run_once()
     assert platform.delivered == ["2026-0001:escalation:0:vp1"], "delivered within a minute of recovery"
+
+
+async def test_a_rate_limit_is_waited_out_as_long_as_the_platform_asked(db: AsyncEngine) -> None:
+    clock, sessions = Clock(), session_factory(db)
+    await add(db, "k1", clock)
+    delivered: list[str] = []
+
+    async def limited(message: OutboxMessage) -> None:
+        if not delivered and clock() < start + timedelta(seconds=90):
+            raise RetryLater(90)
+        delivered.append(message.key)
+
+    start = clock()
+    worker = OutboxWorker(sessions, limited, clock=clock)
+    assert await worker.run_once() == 0
+    clock.advance(seconds=60)
+    assert await worker.run_once() == 0, "not sooner than Retry-After, although the backoff is 30 s"
+    clock.advance(seconds=31)
+    assert await worker.run_once() == 1 and delivered == ["k1"]
+
+
+async def test_when_the_platform_is_back_every_waiting_message_is_tried_at_once(db: AsyncEngine) -> None:
+    clock, sessions = Clock(), session_factory(db)
+    await add(db, "k1", clock)
+    await add(db, "k2", clock)
+    platform = FlakyPlatform(failures=2)
+    worker = OutboxWorker(sessions, platform, clock=clock)
+    assert await worker.run_once() == 0  # both fail: the platform is down
+    async with sessions() as session, session.begin():  # k2 is further into its backoff
+        later = clock() + timedelta(hours=1)
+        await session.execute(update(OutboxRow).where(OutboxRow.key == "k2").values(due_at=later))
+    clock.advance(seconds=30)
+    assert await worker.run_once() == 1  # k1 goes out: the platform is back ...
+    assert await worker.run_once() == 1  # ... so k2 does not wait out its hour
+    assert platform.delivered == ["k1", "k2"]
+
+
+async def test_a_lease_is_renewed_while_a_slow_delivery_is_in_flight(db: AsyncEngine) -> None:
+    clock, sessions = Clock(), session_factory(db)
+    await add(db, "k1", clock)
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(_message: OutboxMessage) -> None:
+        started.set()
+        await release.wait()
+
+    worker = OutboxWorker(sessions, slow, clock=clock, lease=timedelta(minutes=2), renew_every=0.01)
+    first = asyncio.create_task(worker.run_once())
+    await started.wait()
+    clock.advance(minutes=3)  # the first lease ran out while the send was still in flight ...
+    await asyncio.sleep(0.1)  # ... and was renewed
+    other = FlakyPlatform()
+    assert await OutboxWorker(sessions, other, clock=clock).run_once() == 0
+    release.set()
+    assert await first == 1
+    assert other.delivered == []

@@ -1,0 +1,55 @@
+"""The process's log: our own records in full, every library's without its words.
+
+Why: a library may put what it received into a log line: slack-bolt quotes a request
+whose signature failed, slack_sdk's Socket Mode client an exception's text about a
+message it could not handle, the Agents SDK a pydantic error with its input, aiohttp an
+exception from a handler. Any of those can be a teacher's report with a pupil's name.
+What a library logs counts as ours, so a record from outside our own packages keeps its
+level, logger, and code line (where to look), and an exception only its type; its text and
+arguments are dropped, and below WARNING it is not written at all. Our own records are
+written with words that cannot carry a name.
+"""
+
+from __future__ import annotations
+
+import logging
+
+OWN = ("protocolwijzer", "bot", "adapters", "bench", "tests")
+
+
+def is_own(name: str) -> bool:
+    return any(name == own or name.startswith(own + ".") for own in OWN)
+
+
+def redact(record: logging.LogRecord) -> None:
+    """Replace ``record``'s text with where it came from (and its exception's type)."""
+    if getattr(record, "_redacted", False):
+        return
+    kind = record.exc_info[1].__class__.__name__ if record.exc_info and record.exc_info[1] else ""
+    record.msg = f"{record.levelname.lower()} at {record.module}:{record.lineno}" + (f" ({kind})" if kind else "")
+    record.args = ()
+    record.exc_info = None
+    record.exc_text = None
+    record.stack_info = None
+    record._redacted = True
+
+
+class LibrariesWithoutWords(logging.Filter):
+    """A handler filter: libraries' warnings and errors, redacted; their info and debug, dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if is_own(record.name):
+            return True
+        if record.levelno < logging.WARNING:
+            return False
+        redact(record)
+        return True
+
+
+def configure(level: int) -> None:
+    """Log to stderr at ``level``, every handler of the root logger guarded by the filter."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    guard = LibrariesWithoutWords()
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, LibrariesWithoutWords) for f in handler.filters):
+            handler.addFilter(guard)

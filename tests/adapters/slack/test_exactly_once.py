@@ -1,0 +1,98 @@
+"""Exactly once on Slack: the outbox is the one retry loop, and a post whose outcome was
+unknown is looked up (by the outbox key in its message metadata) before it is sent again."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from adapters.slack.platform import SlackPlatform
+from adapters.slack.sent import SlackSentRow
+from bot.events import UserRef
+from bot.messages import Reply, Section
+from bot.notify.outbox import PENDING, SENT, OutboxRow
+from bot.ports import RetryLater, Unreachable
+from bot.store.db import session_factory
+from tests.adapters.slack.test_reliability import reported
+from tests.adapters.slack.world import BOARD, DIRECTIE, TEACHER, VP, SlackWorld, text_of
+
+REPLY = Reply("Incident 2026-0001", (Section("Incident 2026-0001"),))
+
+
+def platform_of(world: SlackWorld) -> SlackPlatform:
+    return world.service.platform
+
+
+async def test_a_post_slack_carried_out_before_failing_is_found_not_posted_again(world: SlackWorld) -> None:
+    platform = platform_of(world)
+    world.fake.fail_next("chat.postMessage", status=500, after=True)
+    with pytest.raises(Exception, match="internal_error"):
+        await platform.dm(UserRef("slack", VP), REPLY, key="2026-0001:escalation:1:" + VP)
+    assert len(world.fake.calls_to("chat.postMessage")) == 1, "the client itself does not repeat a 500"
+    ref = await platform.dm(UserRef("slack", VP), REPLY, key="2026-0001:escalation:1:" + VP)
+    assert len(world.fake.messages_in(VP)) == 1
+    assert ref.id == world.fake.messages_in(VP)[0]["ts"]
+    [history] = world.fake.calls_to("conversations.history")
+    assert history.args["include_all_metadata"] in (True, "true", "1", 1)
+    # Found once, remembered: a third attempt asks Slack nothing.
+    calls = len(world.fake.calls)
+    assert await platform.dm(UserRef("slack", VP), REPLY, key="2026-0001:escalation:1:" + VP) == ref
+    assert len(world.fake.calls) == calls
+
+
+async def test_a_post_that_did_not_land_is_posted_after_looking(world: SlackWorld) -> None:
+    platform = platform_of(world)
+    world.fake.fail_next("chat.postMessage", status=500)  # refused before posting
+    with pytest.raises(Exception, match="internal_error"):
+        await platform.dm(UserRef("slack", VP), REPLY, key="k-refused")
+    await platform.dm(UserRef("slack", VP), REPLY, key="k-refused")
+    assert len(world.fake.messages_in(VP)) == 1
+    assert len(world.fake.calls_to("conversations.history")) == 1
+    [message] = world.fake.messages_in(VP)
+    assert message["metadata"] == {"event_type": "protocolwijzer_outbox", "event_payload": {"key": "k-refused"}}
+
+
+async def test_a_long_retry_after_is_left_to_the_outbox_and_a_short_one_waited_out(world: SlackWorld) -> None:
+    platform = platform_of(world)
+    world.fake.fail_next("chat.postMessage", status=429, retry_after=1)
+    await platform.dm(UserRef("slack", VP), REPLY, key="short")
+    assert len(world.fake.messages_in(VP)) == 1 and len(world.fake.calls_to("chat.postMessage")) == 2
+    world.fake.fail_next("chat.postMessage", status=429, retry_after=120)
+    with pytest.raises(RetryLater) as raised:
+        await platform.dm(UserRef("slack", VP), REPLY, key="long")
+    assert raised.value.seconds == 120
+    assert len(world.fake.calls_to("chat.postMessage")) == 3, "not waited out inside the call"
+
+
+async def test_someone_slack_does_not_know_is_unreachable(world: SlackWorld) -> None:
+    with pytest.raises(Unreachable):
+        await platform_of(world).dm(UserRef("slack", "UGONE0001"), REPLY, key="gone")
+
+
+async def test_an_outage_after_the_report_delays_every_message_and_doubles_none(world: SlackWorld) -> None:
+    """Slack carries every call out and answers 500 (the worst case for doubling): nothing is
+    posted twice, and when Slack answers again everyone has exactly one message."""
+    number = await reported(world)
+    world.fake.fail_for(3600, status=500, after=True, methods=["chat.postMessage"])
+    await world.work()
+    await world.later(minutes=1)
+    world.fake.outages.clear()
+    await world.later(minutes=1)
+    await world.later(minutes=1)
+    async with session_factory(world.core.db)() as session:
+        rows = (await session.execute(select(OutboxRow.key, OutboxRow.status))).all()
+        unresolved = (await session.execute(select(SlackSentRow.key).where(SlackSentRow.ts == ""))).all()
+    assert {status for _, status in rows} <= {SENT}, rows
+    assert not unresolved
+    confirmations = [m for m in world.fake.messages_in(TEACHER) if re.search(rf"Incident {number} is gemeld",
+                                                                             text_of(m))]
+    assert len(confirmations) == 1
+    for person in (VP, DIRECTIE):
+        assert len([m for m in world.fake.messages_in(person) if number in text_of(m)]) <= 1
+    assert len([m for m in world.fake.messages_in(VP) if number in text_of(m)]) == 1
+    channel = world.fake.channel_by_name(f"incident-{number}")
+    assert channel is not None and len(world.fake.messages_in(channel.id)) == 1, "one incident card"
+    assert not world.fake.messages_in(BOARD)
+    assert PENDING not in {status for _, status in rows}

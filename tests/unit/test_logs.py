@@ -1,0 +1,31 @@
+"""The process log: our records in full; a library's warnings without their words; its info dropped."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.logs import LibrariesWithoutWords
+
+
+def record(name: str, level: int, message: str, *args: object, exc: BaseException | None = None) -> logging.LogRecord:
+    info = (type(exc), exc, None) if exc else None
+    return logging.LogRecord(name, level, "/x/module.py", 12, message, args, info)
+
+
+@pytest.mark.parametrize("name", ["slack_bolt.AsyncApp", "slack_sdk.socket_mode.aiohttp", "microsoft_agents.x",
+                                  "aiohttp.server", "asyncio"])
+def test_a_library_warning_keeps_where_it_came_from_but_not_its_words(name: str) -> None:
+    guard = LibrariesWithoutWords()
+    warning = record(name, logging.WARNING, "Unhandled request (%s)", "Jan uit 3B stuurde een naaktfoto",
+                     exc=ValueError("Jan uit 3B"))
+    assert guard.filter(warning)
+    formatted = logging.Formatter("%(message)s").format(warning)
+    assert "Jan" not in formatted and "module:12" in formatted and "ValueError" in formatted
+    assert not guard.filter(record(name, logging.INFO, "body: %s", "Jan uit 3B"))
+
+
+def test_our_own_records_are_kept_whole() -> None:
+    own = record("adapters.slack.app", logging.INFO, "incident %s reported", "2026-0001")
+    assert LibrariesWithoutWords().filter(own) and own.getMessage() == "incident 2026-0001 reported"
