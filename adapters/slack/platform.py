@@ -47,6 +47,8 @@ MAX_NAME_SUFFIX = 5
 MAX_LIST_PAGES = 50
 #: Errors of a DM to someone Slack cannot deliver to: deactivated, deleted, not visible.
 UNREACHABLE = frozenset({"user_not_found", "user_disabled", "user_not_visible", "cannot_dm_bot"})
+#: Errors of a history the bot may not read (it posts in public channels without joining).
+NO_HISTORY = frozenset({"missing_scope", "not_in_channel", "channel_not_found"})
 #: History pages searched for a post whose outcome was unknown, and how far before the
 #: first attempt (clocks differ).
 LOOKUP_PAGES = 5
@@ -121,7 +123,7 @@ class SlackPlatform:
         if known is not None and known.ts:
             return MessageRef(PLATFORM, known.channel, known.ts)
         if known is not None:  # an earlier attempt's outcome is unknown: did it land?
-            found = await self.find_posted(known.channel or channel, key, since=known.started_at.timestamp())
+            found = await self._look_up(known.channel or channel, key, since=known.started_at.timestamp())
             if found is not None:
                 log.info("outbox message %s was posted by an earlier attempt; not posted again", key)
                 await self.ledger.record(key, found.channel_id, found.id)
@@ -131,6 +133,18 @@ class SlackPlatform:
         ref = await self.send(channel, [page], metadata=metadata(key))
         await self.ledger.record(key, ref.channel_id, ref.id)
         return ref
+
+    async def _look_up(self, channel: str, key: str, *, since: float) -> MessageRef | None:
+        """:meth:`find_posted`, or None where the bot may not read the history (a public team
+        channel it posts in without being a member): then posting again is the lesser harm."""
+        try:
+            return await self.find_posted(channel, key, since=since)
+        except SlackApiError as exc:
+            if error_of(exc) not in NO_HISTORY:
+                raise
+            log.warning("cannot look for outbox message %s in the channel's history (%s); posting it again",
+                        key, error_of(exc))
+            return None
 
     async def find_posted(self, channel: str, key: str, *, since: float) -> MessageRef | None:
         """The bot's message carrying ``key`` in its metadata, posted after ``since`` (epoch s)."""

@@ -1140,8 +1140,8 @@ class FakeSlack:
         included only with ``include_all_metadata`` (the app subscribes to no metadata events). The bot
         reads a private channel only as a member; its app DMs always."""
         channel = self._channel(args.get("channel"), user_means_dm=False)
-        if channel.is_private and self.bot_user_id not in channel.members:
-            raise SlackError("channel_not_found")
+        if self.bot_user_id not in channel.members:
+            raise SlackError("channel_not_found" if channel.is_private else "not_in_channel")
         oldest = float(str(args.get("oldest") or "0"))
         with_metadata = _truthy(args.get("include_all_metadata"))
         found = [m for m in self._messages.get(channel.id, [])

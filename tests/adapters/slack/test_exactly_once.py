@@ -13,7 +13,7 @@ from adapters.slack.sent import SlackSentRow
 from bot.events import UserRef
 from bot.messages import Reply, Section
 from bot.notify.outbox import PENDING, SENT, OutboxRow
-from bot.ports import RetryLater, Unreachable
+from bot.ports import ChannelRef, RetryLater, Unreachable
 from bot.store.db import session_factory
 from tests.adapters.slack.test_reliability import reported
 from tests.adapters.slack.world import BOARD, DIRECTIE, TEACHER, VP, SlackWorld, text_of
@@ -96,3 +96,17 @@ async def test_an_outage_after_the_report_delays_every_message_and_doubles_none(
     assert channel is not None and len(world.fake.messages_in(channel.id)) == 1, "one incident card"
     assert not world.fake.messages_in(BOARD)
     assert PENDING not in {status for _, status in rows}
+
+
+async def test_where_the_history_cannot_be_read_the_post_is_repeated_rather_than_lost(world: SlackWorld) -> None:
+    """A public team channel the bot posts in without joining: no lookup possible, so a post whose
+    outcome was unknown is posted again (a doubled briefing is the lesser harm than a lost one)."""
+    world.fake.chat_write_public = True
+    world.fake.add_channel("CPUBLIC01", "leraren", bot_is_member=False)
+    platform = platform_of(world)
+    world.fake.fail_next("chat.postMessage", status=500, after=True)
+    with pytest.raises(Exception, match="internal_error"):
+        await platform.post(ChannelRef("slack", "CPUBLIC01"), REPLY, key="2026-0001:briefing")
+    await platform.post(ChannelRef("slack", "CPUBLIC01"), REPLY, key="2026-0001:briefing")
+    assert len(world.fake.messages_in("CPUBLIC01")) == 2
+    assert world.fake.calls_to("conversations.history")
