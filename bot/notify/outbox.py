@@ -127,6 +127,9 @@ def lane(message: OutboxMessage) -> str:
 
 
 URGENT_BACKOFF = timedelta(minutes=1)
+#: How long a claim holds without renewal. Short, because it is renewed every third of it
+#: while a delivery is in flight: a replica that died is taken over within half a minute.
+LEASE = timedelta(seconds=30)
 #: A pending message this much past its time means deliveries are failing (for health).
 OVERDUE = timedelta(minutes=5)
 
@@ -154,7 +157,7 @@ class OutboxWorker:
     """Claims due messages and hands each to ``deliver``; call :meth:`run_once` on a timer."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], deliver: Deliver, *,
-                 clock: Callable[[], datetime] = utcnow, lease: timedelta = timedelta(minutes=2),
+                 clock: Callable[[], datetime] = utcnow, lease: timedelta = LEASE,
                  max_attempts: int = 12, batch: int = 20, worker_id: str | None = None,
                  renew_every: float | None = None) -> None:
         self._sessions = sessions

@@ -472,6 +472,10 @@ class FakeSlack:
         self._mpims: dict[tuple[str, ...], str] = {}
         self._failures: dict[str, deque[_Failure]] = {}
         self.outages: list[Outage] = []
+        self.latency_for: dict[str, float] = {}
+        """Per-method ``latency`` (a slow ``chat.postMessage`` to kill a process in the middle of)."""
+        self.arrived: list[tuple[str, Json]] = []
+        """Every call as it arrives, before ``latency`` and before it is carried out."""
         self._triggers: dict[str, _Trigger] = {}
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
@@ -685,8 +689,10 @@ class FakeSlack:
             bad_body = False
         except ValueError:
             args, bad_body = {}, True
-        if self.latency > 0:
-            await asyncio.sleep(self.latency)
+        self.arrived.append((method, args))
+        latency = self.latency_for.get(method, self.latency)
+        if latency > 0:
+            await asyncio.sleep(latency)
         call = Call(method, args, headers, at)
         response = self._answer(call, bad_body)
         self.calls.append(call)  # after the state change, so wait_for() implies its effects are visible
