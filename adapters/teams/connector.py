@@ -26,7 +26,7 @@ from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: The longest a call waits for a 429's Retry-After (the outbox lease is two minutes).
+#: The longest a call waits for a 429's Retry-After (below the outbox lease, which is renewed meanwhile).
 MAX_WAIT = 20.0
 MAX_RATE_LIMITED = 3
 TIMEOUT = aiohttp.ClientTimeout(total=15)
