@@ -6,13 +6,17 @@ message it could not handle, the Agents SDK a pydantic error with its input, aio
 exception from a handler. Any of those can be a teacher's report with a pupil's name.
 What a library logs counts as ours, so a record from outside our own packages keeps its
 level, logger, and code line (where to look), and an exception only its type; its text and
-arguments are dropped, and below WARNING it is not written at all. Our own records are
+arguments are dropped, and below WARNING it is not written at all. The same record from
+the same place is written at most once a minute (with how many were left out), so a flood
+of bad requests cannot fill the disk through a library's error line. Our own records are
 written with words that cannot carry a name.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 OWN = ("protocolwijzer", "bot", "adapters", "bench", "tests")
 
@@ -34,8 +38,19 @@ def redact(record: logging.LogRecord) -> None:
     record._redacted = True
 
 
+#: One record per place per this many seconds.
+QUIET_FOR = 60.0
+
+
 class LibrariesWithoutWords(logging.Filter):
-    """A handler filter: libraries' warnings and errors, redacted; their info and debug, dropped."""
+    """A handler filter: libraries' warnings and errors, redacted and at most one a minute from
+    each place; their info and debug, dropped."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._clock = clock
+        self._last: dict[str, float] = {}
+        self._left_out: dict[str, int] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
         if is_own(record.name):
@@ -43,6 +58,15 @@ class LibrariesWithoutWords(logging.Filter):
         if record.levelno < logging.WARNING:
             return False
         redact(record)
+        place = f"{record.name}:{record.msg}"
+        now = self._clock()
+        if now - self._last.get(place, -QUIET_FOR) < QUIET_FOR:
+            self._left_out[place] = self._left_out.get(place, 0) + 1
+            return False
+        self._last[place] = now
+        left_out = self._left_out.pop(place, 0)
+        if left_out:
+            record.msg = f"{record.msg} (and {left_out} more like it in the last minute)"
         return True
 
 

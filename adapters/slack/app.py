@@ -18,13 +18,16 @@ import contextlib
 import json
 import logging
 import time
+import traceback
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import aiohttp
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -32,6 +35,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.refusals import Refusals
+from adapters.slack import shapes
 from adapters.slack.config import HTTP, SOCKET, SlackConfig, make_client
 from adapters.slack.dedupe import SeenEvents, create_tables
 from adapters.slack.listeners import SlackListeners
@@ -148,6 +152,8 @@ async def _events(request: web.Request) -> web.Response:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         return _refuse(413, "too large")
+    except RequestPayloadError:  # a body cut short, or not in the encoding it claims
+        return _refuse(400, "an unreadable body")
     refusal = check_request(body, request.headers, service.config.signing_secret)
     if refusal:
         return _refuse(*refusal)
@@ -168,18 +174,27 @@ def check_request(body: bytes, headers: Mapping[str, str], secret: str, *,
     if not SignatureVerifier(secret).is_valid(text, timestamp, headers.get("X-Slack-Signature", "")):
         return 401, "bad signature"
     if "json" in headers.get("Content-Type", ""):
-        return None if _is_object(text) else (400, "not a JSON object")
+        body_json = _object(text)
+        if body_json is None:
+            return 400, "not a JSON object"
+        problem = shapes.event_problem(body_json)
+        return (400, f"an event of the wrong shape ({problem})") if problem else None
     form = parse_qs(text)
     if "payload" in form:
-        return None if _is_object(form["payload"][0]) else (400, "a payload that is not a JSON object")
+        payload = _object(form["payload"][0])
+        if payload is None:
+            return 400, "a payload that is not a JSON object"
+        problem = shapes.payload_problem(payload)
+        return (400, f"a payload of the wrong shape ({problem})") if problem else None
     return None if "command" in form or "ssl_check" in form else (400, "not a Slack request")
 
 
-def _is_object(text: str) -> bool:
+def _object(text: str) -> dict[str, Any] | None:
     try:
-        return isinstance(json.loads(text), dict)
+        value = json.loads(text)
     except (ValueError, RecursionError):
-        return False
+        return None
+    return value if isinstance(value, dict) else None
 
 
 _refusals = Refusals("Slack")
@@ -205,5 +220,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def _log_error(error: Exception) -> None:
-    """Listener failures are logged by type only: a payload may hold a report's text."""
-    log.error("a Slack listener failed: %s", type(error).__name__, exc_info=error)
+    """Listener failures are logged by type and place only, without a traceback: an exception's
+    text (and Slack's error response in it) may quote a report."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    log.error("a Slack listener failed: %s%s", type(error).__name__, where)

@@ -25,6 +25,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import AgentApplication, ApplicationOptions, MemoryStorage, TurnState
@@ -272,6 +273,8 @@ async def _messages(request: web.Request) -> web.StreamResponse:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         return _refuse(413, "too large")
+    except RequestPayloadError:  # a body cut short, or not in the encoding it claims
+        return _refuse(400, "an unreadable body")
     claims = await _authorize(service, request)
     if isinstance(claims, web.Response):
         return claims

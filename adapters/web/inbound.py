@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 
 from bot.directory import SchoolDirectory
 from bot.events import ButtonPressed, Command, ConversationKey, Event, FormSubmitted, TextMessage, UserRef
@@ -72,6 +73,8 @@ async def read_json(request: web.Request) -> dict[str, Any]:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge as exc:
         raise BadRequest(f"Request body is larger than {MAX_BODY // 1024} KiB.", 413) from exc
+    except RequestPayloadError as exc:  # cut short, or not in the encoding it claims
+        raise BadRequest("Request body could not be read.") from exc
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:

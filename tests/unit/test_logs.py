@@ -29,3 +29,13 @@ def test_a_library_warning_keeps_where_it_came_from_but_not_its_words(name: str)
 def test_our_own_records_are_kept_whole() -> None:
     own = record("adapters.slack.app", logging.INFO, "incident %s reported", "2026-0001")
     assert LibrariesWithoutWords().filter(own) and own.getMessage() == "incident 2026-0001 reported"
+
+
+def test_a_flood_of_the_same_library_error_is_written_once_a_minute() -> None:
+    now = [0.0]
+    guard = LibrariesWithoutWords(clock=lambda: now[0])
+    kept = [guard.filter(record("aiohttp.server", logging.ERROR, "Error handling request")) for _ in range(1000)]
+    assert kept.count(True) == 1
+    now[0] = 61.0
+    later = record("aiohttp.server", logging.ERROR, "Error handling request")
+    assert guard.filter(later) and "999 more" in later.getMessage()
