@@ -7,7 +7,8 @@
 
 Both modes run one small aiohttp server: ``/healthz`` always (liveness; in Socket Mode
 it also says whether the socket is connected), and ``POST /slack/events`` in HTTP mode,
-where Bolt checks every request's signature and timestamp (401 otherwise). The
+where every request's signature, timestamp and shape are checked before Bolt sees it
+(401/400/413 otherwise; in Socket Mode the shape is checked the same way). The
 background workers (escalation timers, the outbox) run in the same process.
 """
 
@@ -32,6 +33,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.refusals import Refusals
@@ -79,8 +82,24 @@ def create_slack(core: Core, config: SlackConfig, *, client: AsyncWebClient | No
     listeners = SlackListeners(core, platform, SeenEvents(session_factory(core.db), clock=core.clock))
     listeners.register(app)
     app.error(_log_error)
-    socket = AsyncSocketModeHandler(app, app_token=config.app_token) if config.mode == SOCKET else None
+    socket = CheckedSocketModeHandler(app, app_token=config.app_token) if config.mode == SOCKET else None
     return SlackService(core, config, app, platform, listeners, socket, run_workers)
+
+
+class CheckedSocketModeHandler(AsyncSocketModeHandler):
+    """Bolt's Socket Mode handler, with the shape checks HTTP mode makes before Bolt: an
+    envelope of a shape Slack never sends is acknowledged (so it is not delivered again) and
+    refused with one log line, instead of failing deep inside Bolt with a traceback."""
+
+    async def handle(self, client: Any, req: SocketModeRequest) -> None:
+        payload = req.payload if isinstance(req.payload, dict) else {}
+        problem = (shapes.event_problem(payload) if req.type == "events_api"
+                   else shapes.payload_problem(payload) if req.type == "interactive" else None)
+        if problem:
+            _refusals.log(f"a Socket Mode envelope of the wrong shape ({problem})")
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        await super().handle(client, req)
 
 
 async def check_token(service: SlackService) -> dict[str, Any]:

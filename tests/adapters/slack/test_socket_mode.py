@@ -4,10 +4,12 @@ fake websocket server, which delivers envelopes as Slack does and gets the acks 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import aiohttp
 
+from bot.logs import LibrariesWithoutWords
 from tests.adapters.slack.world import TEACHER, close_world, open_world, text_of
 from tests.fakes import slack_payloads as p
 from tests.fakes.slack_api import FakeSlack
@@ -57,3 +59,56 @@ async def test_a_dm_and_a_button_over_socket_mode(tmp_path: Path) -> None:
     finally:
         await close_world(world)
         await socket.close()
+
+
+async def test_hostile_envelopes_are_acknowledged_and_log_no_words(tmp_path: Path) -> None:
+    """Envelopes of shapes Slack never sends, and an answer that fails: each is acknowledged (so
+    Slack does not send it again), nothing is answered, and with the process's log guard
+    (bot.logs, as ``serve`` installs it) no typed word reaches the log, from us or a library."""
+    marker = "MARKER-SOCKET-Jan-uit-3B"
+    records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(self.format(record))
+
+    handler = Collect()
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    handler.addFilter(LibrariesWithoutWords())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    old_level = root.level
+    root.setLevel(logging.DEBUG)
+    fake = FakeSlack()
+    await fake.start()
+    socket = FakeSocketMode(fake)
+    await socket.start()
+    world = await open_world(tmp_path, mode="socket", fake=fake)
+    try:
+        await socket.wait_connected()
+        dm = fake.dm_id(TEACHER)
+        hostile = [
+            ("events_api", p.event_callback({"type": "message", "channel": dm, "user": [marker], "text": marker})),
+            ("events_api", {"type": "event_callback", "event": marker}),
+            ("events_api", {"type": "event_callback", "event": {"type": "app_mention", "text": marker},
+                            "authorizations": marker}),
+            ("interactive", {"type": "block_actions", "user": {"id": TEACHER}, "actions": [], "text": marker}),
+            ("interactive", {"type": "view_submission", "user": {"id": TEACHER}, "view": marker}),
+            ("interactive", {"type": "block_actions", "user": [marker], "actions": [{"action_id": marker}]}),
+        ]
+        for kind, payload in hostile:
+            ack = await socket.send(kind, payload)
+            assert ack["envelope_id"] == socket.sent[-1]["envelope_id"]
+        # A well-formed question whose answer Slack refuses: the failure is logged without words.
+        fake.fail_next("chat.postMessage", status=200, error="invalid_blocks")
+        await socket.send("events_api", p.event_callback(p.message_im(TEACHER, f"naaktfoto {marker}", channel=dm)))
+        await world.settle()
+        assert not fake.messages_in(TEACHER)
+    finally:
+        await close_world(world)
+        await socket.close()
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    assert not [r for r in records if marker in r], [r for r in records if marker in r][:3]
+    assert not [r for r in records if "Traceback" in r]
+    assert any("wrong shape" in r for r in records)
