@@ -110,3 +110,18 @@ async def test_where_the_history_cannot_be_read_the_post_is_repeated_rather_than
     await platform.post(ChannelRef("slack", "CPUBLIC01"), REPLY, key="2026-0001:briefing")
     assert len(world.fake.messages_in("CPUBLIC01")) == 2
     assert world.fake.calls_to("conversations.history")
+
+
+async def test_when_nobody_pinged_can_be_reached_on_slack_the_next_role_is_pinged_at_once(world: SlackWorld) -> None:
+    """Both first-level coordinators left the workspace (Slack: user_not_found): the board hears
+    now, not after the window, and the given-up messages show in the outbox's counts."""
+    del world.fake.users[VP], world.fake.users[DIRECTIE]
+    number = await reported(world)
+    await world.work()
+    await world.work()
+    assert [m for m in world.fake.messages_in(BOARD) if number in text_of(m)], "the next role, at once"
+    async with session_factory(world.core.db)() as session:
+        rows = dict((await session.execute(select(OutboxRow.key, OutboxRow.last_error))).all())
+    for gone in (VP, DIRECTIE):
+        assert any(k.startswith(f"{number}:escalation:") and k.endswith(gone) and v == "Unreachable"
+                   for k, v in rows.items()), rows
