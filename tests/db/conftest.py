@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.store.db import create_schema
+from tests.conftest import postgres_unreachable
 
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -31,9 +32,7 @@ async def pg_engine() -> AsyncIterator[AsyncEngine]:
             await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     except (OSError, SQLAlchemyError) as exc:
         await admin.dispose()
-        if os.environ.get("REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL required but not reachable at {url}: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {url}: {exc}")
+        postgres_unreachable(url, exc)
     engine = create_async_engine(url, connect_args={"server_settings": {"search_path": schema}})
     await create_schema(engine)
     try:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.adapters.slack.world import BOARD, DIRECTIE, MENTOR, TEACHER, TEAM_CHANNEL, VP, ZORG
+from tests.conftest import postgres_unreachable
 from tests.fakes.slack_api import FakeSlack
 from tests.reliability.served import Served, write_school
 
@@ -66,9 +67,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
             await connection.execute(text(f'CREATE DATABASE "{name}"'))
     except (OSError, SQLAlchemyError) as exc:
         await admin.dispose()
-        if os.environ.get("REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL required but not reachable at {server}: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {server}: {exc}")
+        postgres_unreachable(server, exc)
     try:
         yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:

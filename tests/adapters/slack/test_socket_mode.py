@@ -4,19 +4,23 @@ fake websocket server, which delivers envelopes as Slack does and gets the acks 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 
 from bot.logs import LibrariesWithoutWords
-from tests.adapters.slack.world import TEACHER, close_world, open_world, text_of
+from tests.adapters.slack.world import TEACHER, SlackWorld, close_world, open_world, text_of
 from tests.fakes import slack_payloads as p
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_socket import FakeSocketMode
 
 
-async def test_a_dm_and_a_button_over_socket_mode(tmp_path: Path) -> None:
+@contextlib.asynccontextmanager
+async def socket_world(tmp_path: Path) -> AsyncIterator[tuple[FakeSlack, FakeSocketMode, SlackWorld]]:
+    """The school on Slack in Socket Mode, connected to the fake socket server."""
     fake = FakeSlack()
     await fake.start()
     socket = FakeSocketMode(fake)
@@ -24,6 +28,14 @@ async def test_a_dm_and_a_button_over_socket_mode(tmp_path: Path) -> None:
     world = await open_world(tmp_path, mode="socket", fake=fake)
     try:
         await socket.wait_connected()
+        yield fake, socket, world
+    finally:
+        await close_world(world)
+        await socket.close()
+
+
+async def test_a_dm_and_a_button_over_socket_mode(tmp_path: Path) -> None:
+    async with socket_world(tmp_path) as (fake, socket, world):
         [connect] = fake.calls_to("apps.connections.open")
         assert connect.token.startswith("xapp-"), "the app-level token opens the socket"
         event = p.event_callback(p.message_im(TEACHER, "er gaat een naaktfoto rond van een leerling",
@@ -56,9 +68,6 @@ async def test_a_dm_and_a_button_over_socket_mode(tmp_path: Path) -> None:
             async with http.get(health_url) as response:
                 body = await response.json()
         assert response.status == 200 and body["socket"] == "connected" and body["mode"] == "socket"
-    finally:
-        await close_world(world)
-        await socket.close()
 
 
 async def test_hostile_envelopes_are_acknowledged_and_log_no_words(tmp_path: Path) -> None:
@@ -79,34 +88,27 @@ async def test_hostile_envelopes_are_acknowledged_and_log_no_words(tmp_path: Pat
     root.addHandler(handler)
     old_level = root.level
     root.setLevel(logging.DEBUG)
-    fake = FakeSlack()
-    await fake.start()
-    socket = FakeSocketMode(fake)
-    await socket.start()
-    world = await open_world(tmp_path, mode="socket", fake=fake)
     try:
-        await socket.wait_connected()
-        dm = fake.dm_id(TEACHER)
-        hostile = [
-            ("events_api", p.event_callback({"type": "message", "channel": dm, "user": [marker], "text": marker})),
-            ("events_api", {"type": "event_callback", "event": marker}),
-            ("events_api", {"type": "event_callback", "event": {"type": "app_mention", "text": marker},
-                            "authorizations": marker}),
-            ("interactive", {"type": "block_actions", "user": {"id": TEACHER}, "actions": [], "text": marker}),
-            ("interactive", {"type": "view_submission", "user": {"id": TEACHER}, "view": marker}),
-            ("interactive", {"type": "block_actions", "user": [marker], "actions": [{"action_id": marker}]}),
-        ]
-        for kind, payload in hostile:
-            ack = await socket.send(kind, payload)
-            assert ack["envelope_id"] == socket.sent[-1]["envelope_id"]
-        # A well-formed question whose answer Slack refuses: the failure is logged without words.
-        fake.fail_next("chat.postMessage", status=200, error="invalid_blocks")
-        await socket.send("events_api", p.event_callback(p.message_im(TEACHER, f"naaktfoto {marker}", channel=dm)))
-        await world.settle()
-        assert not fake.messages_in(TEACHER)
+        async with socket_world(tmp_path) as (fake, socket, world):
+            dm = fake.dm_id(TEACHER)
+            hostile = [
+                ("events_api", p.event_callback({"type": "message", "channel": dm, "user": [marker], "text": marker})),
+                ("events_api", {"type": "event_callback", "event": marker}),
+                ("events_api", {"type": "event_callback", "event": {"type": "app_mention", "text": marker},
+                                "authorizations": marker}),
+                ("interactive", {"type": "block_actions", "user": {"id": TEACHER}, "actions": [], "text": marker}),
+                ("interactive", {"type": "view_submission", "user": {"id": TEACHER}, "view": marker}),
+                ("interactive", {"type": "block_actions", "user": [marker], "actions": [{"action_id": marker}]}),
+            ]
+            for kind, payload in hostile:
+                ack = await socket.send(kind, payload)
+                assert ack["envelope_id"] == socket.sent[-1]["envelope_id"]
+            # A well-formed question whose answer Slack refuses: the failure is logged without words.
+            fake.fail_next("chat.postMessage", status=200, error="invalid_blocks")
+            await socket.send("events_api", p.event_callback(p.message_im(TEACHER, f"naaktfoto {marker}", channel=dm)))
+            await world.settle()
+            assert not fake.messages_in(TEACHER)
     finally:
-        await close_world(world)
-        await socket.close()
         root.removeHandler(handler)
         root.setLevel(old_level)
     assert not [r for r in records if marker in r], [r for r in records if marker in r][:3]
