@@ -528,7 +528,10 @@
       if (mine !== generation) return;
       setBusy(article, false);
       if (id) await afterStored(article, replies, mine, position);
-      else showReplies(replies, article);
+      else {
+        showReplies(replies, article);
+        await revealArrived(mine);
+      }
     } catch (error) {
       if (mine === generation) showError(error, article);
     } finally {
@@ -537,6 +540,22 @@
         if (button && document.activeElement === document.body) button.focus({ preventScroll: true });
       }
     }
+  }
+
+  /**
+   * What the bot sent because of this event (a report's confirmation, which comes through
+   * the outbox into the chat): drawn now rather than at the next poll, and brought into view
+   * below the answer that says it follows. Focus stays where showReplies put it.
+   */
+  async function revealArrived(mine) {
+    let changed = [];
+    try {
+      changed = await refreshInbox();
+    } catch (_) {
+      return; // the next poll draws it
+    }
+    const arrived = changed.filter((element) => paneOf(element) === "chat").pop();
+    if (mine === generation && arrived) reveal(arrived);
   }
 
   panes.addEventListener("click", (event) => {

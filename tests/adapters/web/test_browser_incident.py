@@ -88,7 +88,9 @@ async def test_report_escalate_take_brief_close(page: Page) -> None:
     found = INCIDENT.search(await confirmation.inner_text())
     assert found
     number = found.group(1)
-    await expect(chat.locator("form.reply-form")).to_have_count(0)  # the form was replaced
+    await expect(chat.locator("form.reply-form")).to_have_count(0)  # the form was replaced ...
+    await expect(chat.locator(".msg.bot").nth(-2)).to_contain_text(f"Je melding is verstuurd: incident {number}")
+    await page.screenshot(path=str(SCREENSHOT.with_name("simulator-reported.png")))  # ... by the receipt
 
     await tab(page, "Incidentruimte")
     await expect(pane(page, "spaces")).to_contain_text("Je zit (nog) in geen incidentruimte.")  # not the teacher's
