@@ -297,7 +297,7 @@ async def test_requests_that_once_failed_are_refused_or_handled_cleanly(serve: S
     healthy = await still_answers(served)
     await served.stop()
     log = served.log_text()
-    results.print(f"R5 known bug {bug.id}: {bug.reason}")
+    results.print(f"R5 regression {bug.id} (the first run found: {bug.reason})")
     assert healthy
     assert MARKER not in log
     assert not results.wrong(), results.wrong()
