@@ -6,7 +6,9 @@ message it could not handle, the Agents SDK a pydantic error with its input, aio
 exception from a handler. Any of those can be a teacher's report with a pupil's name.
 What a library logs counts as ours, so a record from outside our own packages keeps its
 level, logger, and code line (where to look), and an exception only its type; its text and
-arguments are dropped, and below WARNING it is not written at all. The same record from
+arguments are dropped, and below WARNING it is not written at all. Our own records keep their
+words (chosen so that they cannot carry a name) but an exception in them only its type and
+frames. The same record from
 the same place is written at most once a minute (with how many were left out), so a flood
 of bad requests cannot fill the disk through a library's error line. Our own records are
 written with words that cannot carry a name.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from collections.abc import Callable
 
 OWN = ("protocolwijzer", "bot", "adapters", "bench", "tests")
@@ -38,6 +41,19 @@ def redact(record: logging.LogRecord) -> None:
     record._redacted = True
 
 
+def without_exception_text(record: logging.LogRecord) -> None:
+    """Our own ``log.exception``: the exception's type and frames (where to look), not its
+    text. A library's exception text can quote its input: a database driver's error names
+    the value it could not store, which may be a teacher's words."""
+    if not record.exc_info or not record.exc_info[1] or getattr(record, "_frames_only", False):
+        return
+    exc = record.exc_info[1]
+    frames = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+    record.exc_info = None
+    record.exc_text = f"{type(exc).__name__}, raised at:\n{frames}" if frames else type(exc).__name__
+    record._frames_only = True
+
+
 #: One record per place per this many seconds.
 QUIET_FOR = 60.0
 
@@ -54,6 +70,7 @@ class LibrariesWithoutWords(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if is_own(record.name):
+            without_exception_text(record)
             return True
         if record.levelno < logging.WARNING:
             return False
@@ -73,7 +90,6 @@ class LibrariesWithoutWords(logging.Filter):
 def configure(level: int) -> None:
     """Log to stderr at ``level``, every handler of the root logger guarded by the filter."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    guard = LibrariesWithoutWords()
-    for handler in logging.getLogger().handlers:
+    for handler in logging.getLogger().handlers:  # one guard each: one handler's quiet minute is its own
         if not any(isinstance(f, LibrariesWithoutWords) for f in handler.filters):
-            handler.addFilter(guard)
+            handler.addFilter(LibrariesWithoutWords())

@@ -184,7 +184,7 @@ def check_request(body: bytes, headers: Mapping[str, str], secret: str, *,
     """(status, reason) for a request to refuse, None for one Bolt may have: a signature over the
     raw body within five minutes (401), then a body Slack could have sent (400)."""
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
-    if not timestamp.isdigit() or abs((now or time.time()) - int(timestamp)) > 60 * 5:
+    if not (timestamp.isascii() and timestamp.isdigit()) or abs((now or time.time()) - int(timestamp)) > 60 * 5:
         return 401, "missing or stale timestamp"
     try:
         text = body.decode("utf-8")

@@ -5,22 +5,25 @@
 * else with ``SLACK_SIGNING_SECRET`` it serves HTTP at ``/slack/events``;
 * ``SLACK_API_URL`` points the client elsewhere (the tests' fake Web API on 127.0.0.1).
 
-The client retries only what Slack certainly did not carry out, with slack_sdk's own
-handlers: a connection that could not be made, and a rate limit (429) whose
-``Retry-After`` is short. A server error or a connection dropped mid-call may have been
-carried out (a DM posted, then a 500): repeating ``chat.postMessage`` there would double
-it, so those are left to the outbox, the one retry loop, which looks for the message
-before posting again (:mod:`adapters.slack.sent`). A longer ``Retry-After`` is not waited
-out inside a call either: the outbox comes back after it (:class:`bot.ports.RetryLater`).
+The client retries, with slack_sdk's own handlers, only what is safe to repeat: a connection
+that could not be made, a rate limit (429) whose ``Retry-After`` is short, and a server error
+or dropped connection on a method that only reads. A server error or a connection dropped
+while posting may have been carried out (a DM posted, then a 500): repeating
+``chat.postMessage`` there would double it, so those are left to the outbox, the one retry
+loop, which looks for the message before posting again (:mod:`adapters.slack.sent`). While
+the outbox delivers, no rate limit is waited out inside a call at all: the outbox comes back
+after it (:class:`bot.ports.RetryLater`) instead of holding its round.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 
-from aiohttp import ClientConnectorError
+from aiohttp import ClientConnectorError, ClientOSError, ServerConnectionError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -76,8 +79,22 @@ class SlackConfig:
 RATE_LIMIT_WAIT = 20
 
 
+OUTBOX_CALL: ContextVar[bool] = ContextVar("slack_outbox_call", default=False)
+"""Set while the outbox delivers: a 429 then goes back to the outbox at once (as
+:class:`bot.ports.RetryLater`) instead of being waited out while the outbox round waits."""
+#: Methods that only read: repeating one changes nothing, so a 5xx or a dropped connection is
+#: retried for these (and for nothing that posts, creates or invites).
+READS = frozenset({"auth.test", "conversations.history", "conversations.list", "conversations.members",
+                   "conversations.info", "users.info", "apps.connections.open"})
+
+
+def _method(request: HttpRequest) -> str:
+    return request.url.rstrip("/").rsplit("/", 1)[-1]
+
+
 class ShortRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
-    """slack_sdk's 429 handler, but only for a ``Retry-After`` of at most ``longest`` seconds."""
+    """slack_sdk's 429 handler, but only for a ``Retry-After`` of at most ``longest`` seconds,
+    and not while the outbox delivers (:data:`OUTBOX_CALL`)."""
 
     def __init__(self, *, max_retry_count: int = 2, longest: int = RATE_LIMIT_WAIT) -> None:
         super().__init__(max_retry_count=max_retry_count)
@@ -85,11 +102,23 @@ class ShortRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
 
     async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
                                response: HttpResponse | None = None, error: Exception | None = None) -> bool:
-        if response is None or response.status_code != 429:
+        if response is None or response.status_code != 429 or OUTBOX_CALL.get():
             return False
         values = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["1"])
         value = str(values[0] if isinstance(values, list) and values else values)
-        return value.isdigit() and int(value) <= self.longest
+        return value.isascii() and value.isdigit() and int(value) <= self.longest
+
+
+class ReadRetryHandler(AsyncRetryHandler):
+    """A server error or a dropped connection on a method that only reads: safe to repeat."""
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        if _method(request) not in READS:
+            return False
+        if response is not None:
+            return response.status_code in (500, 502, 503, 504)
+        return isinstance(error, ServerConnectionError | ClientOSError)
 
 
 def make_client(token: str, api_url: str = DEFAULT_API_URL, *, timeout: int = 10) -> AsyncWebClient:
@@ -97,4 +126,5 @@ def make_client(token: str, api_url: str = DEFAULT_API_URL, *, timeout: int = 10
         # Only a connection that was never made: nothing reached Slack.
         AsyncConnectionErrorRetryHandler(max_retry_count=2, error_types=[ClientConnectorError]),
         ShortRateLimitRetryHandler(),
+        ReadRetryHandler(max_retry_count=2),
     ])

@@ -20,13 +20,15 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any, ParamSpec, TypeVar
 
+from aiohttp import ClientConnectorError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import SlackMessage, render_one, stamp_pages
+from adapters.slack.config import OUTBOX_CALL
 from adapters.slack.sent import SentLedger, key_of, metadata
 from bot.events import UserRef
 from bot.messages import Reply
@@ -59,21 +61,32 @@ def error_of(exc: SlackApiError) -> str:
     return str(exc.response.get("error", "")) if exc.response is not None else ""
 
 
+def not_carried_out(exc: Exception) -> bool:
+    """Slack certainly did not post: it answered with an error of its own (not a 5xx), asked to
+    wait (429), or was never reached. A 5xx, a timeout or a dropped connection may have posted."""
+    if isinstance(exc, ClientConnectorError):
+        return True
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        return int(exc.response.status_code) < 500
+    return False
+
+
 def retry_after(exc: SlackApiError) -> float | None:
     """Seconds Slack asked to wait (a 429 the client did not wait out), else None."""
     if exc.response is None or exc.response.status_code != 429:
         return None
     found = next((v for k, v in (exc.response.headers or {}).items() if str(k).lower() == "retry-after"), "")
     value = str(found[0] if isinstance(found, list) and found else found or "")
-    return float(value) if value.isdigit() else 30.0
+    return float(value) if value.isascii() and value.isdigit() else 30.0
 
 
 def for_the_outbox(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
-    """A rate limit longer than the client waits becomes :class:`RetryLater`, so the outbox
-    comes back when Slack asked instead of at its own backoff."""
+    """A rate limit becomes :class:`RetryLater` at once, so the outbox comes back when Slack
+    asked instead of holding its round (and the message's lease) while waiting in the call."""
 
     @functools.wraps(method)
     async def wrapped(*args: P.args, **kwargs: P.kwargs) -> T:
+        token = OUTBOX_CALL.set(True)  # the client waits out no rate limit here (config.py)
         try:
             return await method(*args, **kwargs)
         except SlackApiError as exc:
@@ -81,6 +94,8 @@ def for_the_outbox(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, C
             if wait is not None:
                 raise RetryLater(wait) from exc
             raise
+        finally:
+            OUTBOX_CALL.reset(token)
 
     return wrapped
 
@@ -123,14 +138,22 @@ class SlackPlatform:
         if known is not None and known.ts:
             return MessageRef(PLATFORM, known.channel, known.ts)
         if known is not None:  # an earlier attempt's outcome is unknown: did it land?
-            found = await self._look_up(known.channel or channel, key, since=known.started_at.timestamp())
+            started = known.started_at
+            if started.tzinfo is None:  # SQLite hands back naive UTC
+                started = started.replace(tzinfo=UTC)
+            found = await self._look_up(known.channel or channel, key, since=started.timestamp())
             if found is not None:
                 log.info("outbox message %s was posted by an earlier attempt; not posted again", key)
                 await self.ledger.record(key, found.channel_id, found.id)
                 return found
         else:
             await self.ledger.start(key, channel)
-        ref = await self.send(channel, [page], metadata=metadata(key))
+        try:
+            ref = await self.send(channel, [page], metadata=metadata(key))
+        except (SlackApiError, ClientConnectorError) as exc:
+            if not_carried_out(exc):  # certainly not posted: the next attempt need not look
+                await self.ledger.forget(key)
+            raise
         await self.ledger.record(key, ref.channel_id, ref.id)
         return ref
 

@@ -17,15 +17,18 @@ The table lives in the core's database, so every replica shares it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import DateTime, String, delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.db import upsert_insert
 from bot.store.models import Base, utcnow
 
+#: Longer than the outbox tries a message (a day), so a repeat always finds its key.
+KEEP = timedelta(days=7)
+PRUNE_EVERY = 200
 #: ``metadata.event_type`` of every message posted for the outbox.
 METADATA_TYPE = "protocolwijzer_outbox"
 
@@ -57,6 +60,7 @@ def key_of(message: dict[str, object]) -> str:
 class SentLedger:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        self._recorded = 0
 
     async def find(self, key: str) -> SlackSentRow | None:
         async with self._sessions() as session:
@@ -76,3 +80,11 @@ class SentLedger:
             values = {"channel": channel, "ts": ts}
             await session.execute(insert(SlackSentRow).values(key=key[:300], started_at=utcnow(), **values)
                                   .on_conflict_do_update(index_elements=[SlackSentRow.key], set_=values))
+            self._recorded += 1
+            if self._recorded % PRUNE_EVERY == 0:  # the outbox gives a message up after a day
+                await session.execute(delete(SlackSentRow).where(SlackSentRow.started_at < utcnow() - KEEP))
+
+    async def forget(self, key: str) -> None:
+        """An attempt that certainly did not post: the next one posts without looking first."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(delete(SlackSentRow).where(SlackSentRow.key == key[:300], SlackSentRow.ts == ""))

@@ -18,7 +18,8 @@ Json = dict[str, Any]
 EVENT_TEXT = ("type", "user", "channel", "text", "ts", "thread_ts", "subtype", "channel_type", "tab", "bot_id",
               "event_ts")
 #: Per event type, the text fields it must have.
-EVENT_REQUIRED = {"message": ("channel",), "app_mention": ("channel", "user", "ts"), "app_home_opened": ("user",)}
+EVENT_REQUIRED = {"message": ("channel",), "app_mention": ("channel", "ts"), "app_home_opened": ("user",)}
+# (an app_mention from a workflow or another bot has ``bot_id`` and no ``user``: the listener skips it)
 #: Interactive payloads that name who acted.
 WITH_USER = frozenset({"block_actions", "view_submission", "view_closed", "shortcut", "message_action"})
 

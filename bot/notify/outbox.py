@@ -11,8 +11,8 @@ delivers them and records the result.
   claim the same message. A worker that dies mid-delivery loses its lease and the message
   is claimed again later (at-least-once; the key lets the platform side drop a repeat).
 * Retries: a failed delivery is retried every 30 s for the first minutes (an outage that
-  ends is noticed within 30 s), then with exponential backoff until ``max_attempts``; then
-  it is marked ``failed`` and kept for the operator. A platform's ``Retry-After``
+  ends is noticed within 30 s), then with exponential backoff up to 30 minutes, for a day
+  (:data:`GIVE_UP_AFTER`); then it is marked ``failed`` and kept for the operator. A platform's ``Retry-After``
   (:class:`~bot.ports.RetryLater`) is honoured. When a message that had failed goes out,
   the platform is back: the others waiting out a backoff on it are tried at once.
 * Leases are renewed while a delivery is in flight, so a slow send (a rate limit waited
@@ -26,11 +26,12 @@ delivers them and records the result.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Integer, String, event, select, update
@@ -79,6 +80,7 @@ class OutboxMessage:
     attempts: int
     claim: str = ""
     """The claim this copy was handed out under: only that claim may mark it sent."""
+    created_at: datetime | None = None
 
 
 _listeners: list[Callable[[], None]] = []
@@ -102,8 +104,10 @@ async def enqueue(session: AsyncSession, *, key: str, kind: str, target: dict[st
                   due_at: datetime | None = None) -> None:
     """Add a message in the caller's transaction; a repeated ``key`` is ignored."""
     insert = upsert_insert(session)
+    due = due_at or utcnow()
+    # ``created_at`` is when it was first due (a held ping's age counts from the opening hour).
     statement = insert(OutboxRow).values(key=key, kind=kind, target=target, payload=payload,
-                                         due_at=due_at or utcnow(), status=PENDING, attempts=0)
+                                         due_at=due, created_at=due, status=PENDING, attempts=0)
     await session.execute(statement.on_conflict_do_nothing(index_elements=[OutboxRow.key]))
     if not event.contains(session.sync_session, "after_commit", _committed):
         event.listen(session.sync_session, "after_commit", _committed, once=True)
@@ -140,6 +144,8 @@ def is_urgent(message: OutboxMessage) -> bool:
         message.payload.get("urgent"))
 
 
+#: A message that has not gone out for this long is given up (urgent pings never are).
+GIVE_UP_AFTER = timedelta(days=1)
 #: Failed attempts retried every 30 s before the backoff grows (about three minutes).
 STEADY_ATTEMPTS = 6
 MAX_BACKOFF = timedelta(minutes=30)
@@ -158,7 +164,7 @@ class OutboxWorker:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], deliver: Deliver, *,
                  clock: Callable[[], datetime] = utcnow, lease: timedelta = LEASE,
-                 max_attempts: int = 12, batch: int = 20, worker_id: str | None = None,
+                 max_attempts: int | None = None, batch: int = 20, worker_id: str | None = None,
                  renew_every: float | None = None) -> None:
         self._sessions = sessions
         self._deliver = deliver
@@ -193,6 +199,8 @@ class OutboxWorker:
             results.append(await self._deliver_in_order(after))
         finally:
             renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing  # never leave a database call half done on a pooled connection
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, Exception):
                 raise result  # cancelled (a shutdown): the leases expire and another round retries
@@ -272,14 +280,15 @@ class OutboxWorker:
             rows = (await session.execute(
                 select(OutboxRow).where(OutboxRow.id.in_(ids), OutboxRow.claimed_by == claim)
             )).scalars().all()
-            return [OutboxMessage(r.id, r.key, r.kind, dict(r.target), dict(r.payload), r.attempts, claim)
-                    for r in rows]
+            return [OutboxMessage(r.id, r.key, r.kind, dict(r.target), dict(r.payload), r.attempts, claim,
+                                  r.created_at) for r in rows]
 
     async def _sent(self, message: OutboxMessage, ref: MessageRef | None) -> None:
         result = {"platform": ref.platform, "channel_id": ref.channel_id, "id": ref.id} if ref else None
         async with self._sessions() as session, session.begin():
             await session.execute(
-                update(OutboxRow).where(OutboxRow.id == message.id, OutboxRow.claimed_by == message.claim)
+                update(OutboxRow).where(OutboxRow.id == message.id, OutboxRow.claimed_by == message.claim,
+                                        OutboxRow.status == PENDING)  # a cancel meanwhile stays a cancel
                 .values(status=SENT, sent_at=self._clock(), attempts=message.attempts + 1, lease_until=None,
                         result=result)
             )
@@ -288,18 +297,24 @@ class OutboxWorker:
                       wait: timedelta | None = None) -> None:
         """Retry later. An urgent ping is retried at least every minute and never given up (once
         someone takes the incident it is cancelled); everything else backs off to 30 minutes
-        and is given up after ``max_attempts``, visible in :func:`health`. ``wait``: the time
-        the platform asked for (capped at :data:`MAX_BACKOFF`)."""
+        and is given up after :data:`GIVE_UP_AFTER` (or ``max_attempts``, where set), visible in
+        :func:`health`. ``wait``: the time the platform asked for (capped at :data:`MAX_BACKOFF`)."""
         attempts = message.attempts + 1
         urgent = is_urgent(message)
-        status = FAILED if final or (attempts >= self._max_attempts and not urgent) else PENDING
+        created = message.created_at
+        if created is not None and created.tzinfo is None:  # SQLite hands back naive UTC
+            created = created.replace(tzinfo=UTC)
+        too_old = created is not None and self._clock() - created >= GIVE_UP_AFTER
+        too_many = self._max_attempts is not None and attempts >= self._max_attempts
+        status = FAILED if final or ((too_old or too_many) and not urgent) else PENDING
         if wait is not None:
             wait = min(wait, MAX_BACKOFF)
         else:
             wait = min(backoff(attempts), URGENT_BACKOFF) if urgent else backoff(attempts)
         async with self._sessions() as session, session.begin():
             await session.execute(
-                update(OutboxRow).where(OutboxRow.id == message.id, OutboxRow.claimed_by == message.claim)
+                update(OutboxRow).where(OutboxRow.id == message.id, OutboxRow.claimed_by == message.claim,
+                                        OutboxRow.status == PENDING)
                 .values(status=status, attempts=attempts, last_error=error[:200], lease_until=None,
                         due_at=self._clock() + wait)
             )

@@ -39,3 +39,15 @@ def test_a_flood_of_the_same_library_error_is_written_once_a_minute() -> None:
     now[0] = 61.0
     later = record("aiohttp.server", logging.ERROR, "Error handling request")
     assert guard.filter(later) and "999 more" in later.getMessage()
+
+
+def test_our_own_exception_records_keep_type_and_frames_but_not_the_exception_text() -> None:
+    typed = "Jan uit 3B"
+    try:
+        raise ValueError(f"invalid input for query argument $1: {typed!r}")
+    except ValueError as exc:
+        own = record("bot.conversation.service", logging.ERROR, "unexpected error handling an event", exc=exc)
+        own.exc_info = (type(exc), exc, exc.__traceback__)
+    assert LibrariesWithoutWords().filter(own)
+    formatted = logging.Formatter("%(message)s").format(own)
+    assert "Jan" not in formatted and "ValueError" in formatted and "test_logs.py" in formatted

@@ -45,3 +45,17 @@ async def test_unsigned_stale_and_malformed_requests_are_refused_without_a_trace
     refusals = [r for r in caplog.records if r.name == "protocolwijzer.refused"]
     assert 0 < len(refusals) <= 7, "one line per reason (per minute), not one per request"
     assert world.fake.calls_to("chat.postMessage") == [], "nothing was answered"
+
+
+def test_a_timestamp_of_digits_that_are_not_ascii_is_refused_not_a_crash() -> None:
+    from adapters.slack.app import check_request
+
+    refused = check_request(b"{}", {"X-Slack-Request-Timestamp": "\u00b2"}, "secret")
+    assert refused == (401, "missing or stale timestamp")
+
+
+def test_a_mention_from_a_workflow_has_no_user_and_is_a_shape_slack_sends() -> None:
+    from adapters.slack.shapes import event_problem
+
+    mention = {"type": "app_mention", "bot_id": "B1", "channel": "C1", "ts": "1.1", "text": "<@UBOT> hoi"}
+    assert event_problem({"type": "event_callback", "event": mention}) is None

@@ -4,10 +4,12 @@ unknown is looked up (by the outbox key in its message metadata) before it is se
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from sqlalchemy import select
 
+from adapters.slack.blocks import render_one
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.sent import SlackSentRow
 from bot.events import UserRef
@@ -54,16 +56,21 @@ async def test_a_post_that_did_not_land_is_posted_after_looking(world: SlackWorl
     assert message["metadata"] == {"event_type": "protocolwijzer_outbox", "event_payload": {"key": "k-refused"}}
 
 
-async def test_a_long_retry_after_is_left_to_the_outbox_and_a_short_one_waited_out(world: SlackWorld) -> None:
+async def test_the_outbox_waits_out_no_rate_limit_in_the_call_an_answer_a_short_one(world: SlackWorld) -> None:
+    """The outbox comes back after Retry-After instead of holding its round (and the lease) in a
+    call; an answer to a teacher waits out a short one (nothing else would send it)."""
     platform = platform_of(world)
     world.fake.fail_next("chat.postMessage", status=429, retry_after=1)
-    await platform.dm(UserRef("slack", VP), REPLY, key="short")
-    assert len(world.fake.messages_in(VP)) == 1 and len(world.fake.calls_to("chat.postMessage")) == 2
-    world.fake.fail_next("chat.postMessage", status=429, retry_after=120)
     with pytest.raises(RetryLater) as raised:
-        await platform.dm(UserRef("slack", VP), REPLY, key="long")
-    assert raised.value.seconds == 120
-    assert len(world.fake.calls_to("chat.postMessage")) == 3, "not waited out inside the call"
+        await platform.dm(UserRef("slack", VP), REPLY, key="outbox")
+    assert raised.value.seconds == 1 and len(world.fake.calls_to("chat.postMessage")) == 1
+    async with session_factory(world.core.db)() as session:
+        assert await session.get(SlackSentRow, "outbox") is None, "certainly not posted: no lookup next time"
+    await platform.dm(UserRef("slack", VP), REPLY, key="outbox")
+    assert not world.fake.calls_to("conversations.history")
+    world.fake.fail_next("chat.postMessage", status=429, retry_after=1)
+    await platform.send(VP, [render_one(REPLY)])  # how answers are sent
+    assert len(world.fake.messages_in(VP)) == 2 and len(world.fake.calls_to("chat.postMessage")) == 4
 
 
 async def test_someone_slack_does_not_know_is_unreachable(world: SlackWorld) -> None:
@@ -125,3 +132,22 @@ async def test_when_nobody_pinged_can_be_reached_on_slack_the_next_role_is_pinge
     for gone in (VP, DIRECTIE):
         assert any(k.startswith(f"{number}:escalation:") and k.endswith(gone) and v == "Unreachable"
                    for k, v in rows.items()), rows
+
+
+async def test_the_lookup_window_holds_in_any_time_zone(world: SlackWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite hands the first attempt's time back without a zone: read as UTC, not as local time
+    (west of UTC the window would start after the post, and it would be posted twice)."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        platform = platform_of(world)
+        world.fake.fail_next("chat.postMessage", status=500, after=True)
+        with pytest.raises(Exception, match="internal_error"):
+            await platform.dm(UserRef("slack", VP), REPLY, key="tz")
+        world.fake.fail_next("conversations.history", status=503)  # a read: the client repeats it
+        await platform.dm(UserRef("slack", VP), REPLY, key="tz")
+        assert len(world.fake.messages_in(VP)) == 1
+        assert len(world.fake.calls_to("conversations.history")) == 2
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

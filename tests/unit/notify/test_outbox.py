@@ -214,3 +214,16 @@ async def test_a_lease_is_renewed_while_a_slow_delivery_is_in_flight(db: AsyncEn
     release.set()
     assert await first == 1
     assert other.delivered == []
+
+
+async def test_a_message_is_given_up_after_a_day_not_after_a_number_of_attempts(db: AsyncEngine) -> None:
+    clock = Clock()
+    await add(db, "k1", clock)
+    worker = OutboxWorker(session_factory(db), FlakyPlatform(failures=10_000), clock=clock)
+    for _ in range(40):  # 40 attempts span about 17 hours: still trying
+        await worker.run_once()
+        clock.advance(minutes=30)
+    assert (await status_counts(session_factory(db)))["pending"] == 1
+    clock.advance(hours=8)
+    await worker.run_once()
+    assert (await status_counts(session_factory(db)))["failed"] == 1
