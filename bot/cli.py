@@ -66,12 +66,17 @@ def _parser() -> argparse.ArgumentParser:
     purge = sub.add_parser("purge", help="remove the free text of closed incidents past the retention period")
     purge.add_argument("--older-than", required=True, help="retention period, e.g. 365d, 52w")
 
+    migrate = sub.add_parser("migrate", help="bring the database to the newest schema, keeping its records "
+                                              "(serve also does this at start)")
+    migrate.add_argument("--to", default="head", help="a revision to go to instead of the newest")
+    migrate.add_argument("--down", action="store_true", help="go down to --to (undo the revisions after it)")
+
     sub.add_parser("chat", help="talk to the bot in this terminal")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.store.db import SchemaOutdated
+    from bot.store.migrate import SchemaOutdated
 
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
@@ -96,6 +101,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_purge(settings, args.older_than))
     if args.command == "chat":
         return asyncio.run(_chat(settings))
+    if args.command == "migrate":
+        return asyncio.run(_migrate(settings, args.to, down=args.down))
     if args.command == "teams-package":
         return _teams_package(settings, args)
     return asyncio.run(_serve(settings, args.host, args.port, teams_anonymous=args.teams_anonymous,
@@ -181,6 +188,28 @@ async def _export(settings: Settings, number: str, output: Path | None) -> int:
         print(f"wrote {output}", file=sys.stderr)
     else:
         print(text, end="")
+    return 0
+
+
+async def _migrate(settings: Settings, revision: str, *, down: bool) -> int:
+    from alembic.util.exc import CommandError
+
+    from bot.store.db import make_engine
+    from bot.store.migrate import current, migrate
+
+    if down and revision == "head":
+        print("protocolwijzer: --down needs --to REVISION (the revision to go back to)", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        before = await current(engine)
+        after = await migrate(engine, revision, down=down)
+    except CommandError as exc:
+        print(f"protocolwijzer: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await engine.dispose()
+    print(f"database at revision {after}" + (f" (was {before})" if before != after else " (nothing to do)"))
     return 0
 
 

@@ -1,7 +1,7 @@
-"""Database engine and schema creation.
+"""Database engine and schema.
 
 SQLite (aiosqlite) is the embedded default; ``postgresql+asyncpg://`` URLs work the
-same way. Tables are created on start; the schema is small and additive so far.
+same way. The schema is made and upgraded by migrations (:mod:`bot.store.migrate`).
 """
 
 from __future__ import annotations
@@ -10,13 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect
+from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
-
-from bot.store.models import Base
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -48,39 +46,11 @@ def make_engine(url: str) -> AsyncEngine:
 
 
 async def create_schema(engine: AsyncEngine) -> None:
-    import bot.incidents.models  # noqa: F401  (registers the incident tables on Base.metadata)
-    import bot.notify.escalation  # noqa: F401  (registers the escalation timers)
-    import bot.notify.outbox  # noqa: F401  (registers the outbox table)
+    """Bring the database to the newest schema with the migrations (:mod:`bot.store.migrate`):
+    a new database gets every table, an older one its revisions, with its records kept."""
+    from bot.store.migrate import migrate
 
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-        missing = await connection.run_sync(_missing_columns)
-    if missing:
-        raise SchemaOutdated(missing)
-
-
-class SchemaOutdated(RuntimeError):
-    """The database was created by an older version: tables lack columns this one needs.
-
-    Until migrations exist (Alembic, planned before the first production release) the
-    answer is a clear message instead of a failure in the middle of an incident.
-    """
-
-    def __init__(self, missing: list[str]) -> None:
-        super().__init__(
-            "the database was created by an older version of Protocolwijzer and lacks "
-            f"{', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}. For the local simulator, delete the "
-            "database file (default ./data/protocolwijzer.db) and start again.")
-        self.missing = missing
-
-
-def _missing_columns(connection: Connection) -> list[str]:
-    inspector = inspect(connection)
-    missing = []
-    for table in Base.metadata.sorted_tables:
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        missing += [f"{table.name}.{column.name}" for column in table.columns if column.name not in present]
-    return missing
+    await migrate(engine)
 
 
 def upsert_insert(session: AsyncSession) -> Callable[..., Any]:

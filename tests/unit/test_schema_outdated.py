@@ -1,4 +1,5 @@
-"""A database from an older version is named as such, not discovered mid-incident."""
+"""A database from a development version before migrations is named as such, not discovered
+mid-incident; one made before migrations with the first revision's tables is adopted."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.store.db import SchemaOutdated, create_schema, make_engine
+from bot.store.db import create_schema, make_engine
+from bot.store.migrate import SchemaOutdated
 
 
 async def test_missing_columns_are_reported_with_what_to_do(tmp_path: Path) -> None:
@@ -16,7 +18,7 @@ async def test_missing_columns_are_reported_with_what_to_do(tmp_path: Path) -> N
         await connection.execute(text("CREATE TABLE incidents (id INTEGER PRIMARY KEY, number VARCHAR(16))"))
     with pytest.raises(SchemaOutdated) as raised:
         await create_schema(engine)
-    assert "incidents.playbook" in str(raised.value) and "delete the database file" in str(raised.value)
+    assert "incidents.playbook" in str(raised.value) and "export" in str(raised.value)
     await engine.dispose()
 
 
@@ -38,4 +40,18 @@ def test_the_command_line_names_the_problem(tmp_path: Path, monkeypatch: pytest.
         connection.execute("CREATE TABLE incidents (id INTEGER PRIMARY KEY, number VARCHAR(16))")
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
     assert main(["export", "2026-0001"]) == 1
-    assert "older version" in capsys.readouterr().err
+    assert "development version" in capsys.readouterr().err
+
+
+def test_migrate_on_the_command_line_says_where_the_database_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/school.db")
+    assert main(["migrate"]) == 0
+    assert main(["migrate"]) == 0
+    assert main(["migrate", "--to", "0001", "--down"]) == 0
+    assert main(["migrate", "--to", "no-such-revision"]) == 2
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("database at revision") and out[1].endswith("(nothing to do)")
+    assert out[2] == "database at revision 0001 (was 0002)"
