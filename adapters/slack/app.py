@@ -40,10 +40,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.refusals import Refusals
 from adapters.slack import shapes
 from adapters.slack.config import HTTP, SOCKET, SlackConfig, make_client
-from adapters.slack.dedupe import SeenEvents, create_tables
+from adapters.slack.dedupe import SeenEvents
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.sent import SentLedger
+from adapters.stopping import DRAIN_TIMEOUT, SHUTDOWN_TIMEOUT
 from bot.app import Core
 from bot.notify.outbox import health as outbox_health
 from bot.store.db import session_factory
@@ -125,7 +126,8 @@ def mount(web_app: web.Application, service: SlackService) -> None:
 
 
 async def start_slack(service: SlackService, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(create_web_app(service), access_log=None)  # a flood must not grow the log per request
+    # No access log: a flood must not grow the log by a line per request.
+    runner = web.AppRunner(create_web_app(service), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
@@ -137,7 +139,6 @@ async def start_slack(service: SlackService, host: str, port: int) -> web.AppRun
 
 async def _running(web_app: web.Application) -> AsyncIterator[None]:
     service = web_app[SERVICE_KEY]
-    await create_tables(service.core.db)
     # One HTTP session for every Web API call (Bolt's per-request clients share it too):
     # against slack.com a session per call would mean a TLS handshake per call.
     client = service.platform.client
@@ -153,7 +154,7 @@ async def _running(web_app: web.Application) -> AsyncIterator[None]:
     if service.socket is not None:
         await service.socket.close_async()  # type: ignore[no-untyped-call]
     with contextlib.suppress(TimeoutError):
-        await service.listeners.drain()
+        await service.listeners.drain(DRAIN_TIMEOUT)
     for task in tasks:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

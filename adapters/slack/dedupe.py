@@ -13,10 +13,9 @@ from datetime import datetime, timedelta
 
 from slack_bolt.response import BoltResponse
 from sqlalchemy import DateTime, String, delete
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from adapters.slack.sent import SlackSentRow
 from bot.store.db import upsert_insert
 from bot.store.models import Base, utcnow
 from bot.textclean import clean
@@ -34,13 +33,6 @@ class SlackEventRow(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
-
-
-async def create_tables(engine: AsyncEngine) -> None:
-    """The seen events and the outbox's ledger of posts (:mod:`adapters.slack.sent`)."""
-    async with engine.begin() as connection:
-        tables = [Base.metadata.tables[name] for name in (SlackEventRow.__tablename__, SlackSentRow.__tablename__)]
-        await connection.run_sync(Base.metadata.create_all, tables=tables, checkfirst=True)
 
 
 class SeenEvents:

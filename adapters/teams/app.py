@@ -34,6 +34,7 @@ from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
 from pydantic import ValidationError
 
 from adapters.refusals import Refusals
+from adapters.stopping import SHUTDOWN_TIMEOUT
 from adapters.teams.auth import BOT_SCOPE, connections, static_connections
 from adapters.teams.config import TeamsConfig
 from adapters.teams.connector import Connector
@@ -42,7 +43,7 @@ from adapters.teams.handlers import TeamsHandlers
 from adapters.teams.people import People
 from adapters.teams.platform import TeamsPlatform
 from adapters.teams.quiet import quiet_sdk_logs
-from adapters.teams.store import SeenActivities, create_tables, latest_service_url
+from adapters.teams.store import SeenActivities, latest_service_url
 from bot import teams_ids
 from bot.app import Core
 from bot.notify.outbox import health as outbox_health
@@ -158,7 +159,7 @@ def mount(web_app: web.Application, service: TeamsService) -> None:
 
 async def start_teams(service: TeamsService, host: str, port: int) -> web.AppRunner:
     service.config.check_bind(host)
-    runner = web.AppRunner(create_web_app(service), access_log=None)
+    runner = web.AppRunner(create_web_app(service), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
@@ -170,7 +171,6 @@ async def start_teams(service: TeamsService, host: str, port: int) -> web.AppRun
 
 async def _running(web_app: web.Application) -> AsyncIterator[None]:
     service = web_app[SERVICE_KEY]
-    await create_tables(service.core.db)
     sessions = session_factory(service.core.db)
     known = await latest_service_url(sessions)
     if known and service.config.service_url_allowed(known):

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters.stopping import SHUTDOWN_TIMEOUT
 from adapters.teams import app as teams_app
 from adapters.teams.config import TeamsConfig, TeamsConfigError
 from bot.app import build_core
@@ -62,7 +63,7 @@ async def serve_teams(settings: Settings, host: str | None, port: int | None, *,
         teams_app.mount(web_app, service)
         health.append(teams_app.healthz)
         web_app.router.add_get("/healthz", _combined(health))
-        runner = web.AppRunner(web_app, access_log=None)
+        runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
         await runner.setup()
         try:
             await web.TCPSite(runner, host, settings.port if port is None else port).start()

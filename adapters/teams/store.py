@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, String, delete, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.db import upsert_insert
@@ -71,13 +71,6 @@ class TeamsActivityRow(Base):
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
 
 
-TABLES = (TeamsPersonRow, TeamsSentRow, TeamsSpaceRow, TeamsActivityRow)
-
-
-async def create_tables(engine: AsyncEngine) -> None:
-    async with engine.begin() as connection:
-        tables = [Base.metadata.tables[row.__tablename__] for row in TABLES]
-        await connection.run_sync(Base.metadata.create_all, tables=tables, checkfirst=True)
 
 
 class SentLedger:

@@ -36,10 +36,11 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from adapters.stopping import SHUTDOWN_TIMEOUT
 from adapters.web import inbound
 from adapters.web.background import Background
 from adapters.web.inbound import MAX_BODY, BadRequest, Who
-from adapters.web.platform import Stored, WebPlatform, create_tables, dm_channel
+from adapters.web.platform import Stored, WebPlatform, dm_channel
 from adapters.web.render import render_reply
 from bot.app import Core
 from bot.messages import Reply
@@ -106,7 +107,6 @@ def create_web_app(core: Core, *, run_workers: bool = True) -> web.Application:
 
 def _tables_and_workers(run_workers: bool) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(app: web.Application) -> AsyncIterator[None]:
-        await create_tables(app[CORE_KEY].db)
         task = asyncio.create_task(app[BACKGROUND_KEY].run()) if run_workers else None
         yield
         if task:
@@ -120,7 +120,7 @@ def _tables_and_workers(run_workers: bool) -> Callable[[web.Application], AsyncI
 async def start_web(core: Core, host: str, port: int) -> web.AppRunner:
     """Serve the simulator on ``host:port`` (port 0: any free port, see :func:`bound_port`),
     with the background workers running. Stop it with ``await runner.cleanup()``."""
-    runner = web.AppRunner(create_web_app(core))
+    runner = web.AppRunner(create_web_app(core), shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()

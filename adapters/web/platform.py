@@ -4,9 +4,8 @@ Messages live in the core's database, in three small tables of the adapter's own
 not in memory. Why: the outbox records where each message landed (the incident card,
 the coordinators' escalation DMs) and updates it later, possibly after a restart, and
 the conversation state already survives a restart; a simulator that forgot its messages
-would fail those updates forever. The tables sit on the core's ``Base`` so that one
-``create_all`` (tests, PostgreSQL) sees them; :func:`create_tables` adds them to an
-existing database.
+would fail those updates forever. The tables sit on the core's ``Base`` and are made by
+the migrations (:mod:`bot.store.migrate`) with everything else.
 
 A message holds what the page shows: the *rendered* JSON of a reply
 (:func:`adapters.web.render.render_reply`), as a chat platform stores what it displays;
@@ -28,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from adapters.web.render import render_reply
@@ -68,15 +67,6 @@ class WebMessageRow(Base):
     content: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
-
-
-TABLES = [Base.metadata.tables[row.__tablename__] for row in (WebSpaceRow, WebMemberRow, WebMessageRow)]
-
-
-async def create_tables(engine: AsyncEngine) -> None:
-    """Add the simulator's tables to a database the core already set up (idempotent)."""
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all, tables=TABLES, checkfirst=True)
 
 
 def dm_channel(user_id: str) -> str:

@@ -54,6 +54,10 @@ class Workers:
             await self._loop()
         finally:
             stop_listening()
+            try:  # stopping (SIGTERM): what this replica had claimed goes to the others at once
+                await asyncio.wait_for(self.outbox.release(), timeout=2.0)
+            except Exception as exc:
+                log.warning("could not return the outbox leases on stopping (%s); they expire", type(exc).__name__)
 
     async def _loop(self) -> None:
         while True:

@@ -35,10 +35,9 @@ async def test_a_nul_character_in_a_report_does_not_block_it_on_postgresql(tmp_p
 
 
 async def test_a_nul_character_in_a_slack_event_id_is_no_error_on_postgresql(pg_engine: AsyncEngine) -> None:
-    from adapters.slack.dedupe import SeenEvents, create_tables
+    from adapters.slack.dedupe import SeenEvents
     from bot.store.db import session_factory
 
-    await create_tables(pg_engine)
     seen = SeenEvents(session_factory(pg_engine))
     assert await seen.first_time("Ev0\x00001")
     assert not await seen.first_time("Ev0\x00001"), "and its repeat is still recognised"

@@ -220,19 +220,19 @@ class Served:
         await self.process.wait()
         await self.http.close()
 
-    async def stop(self) -> None:
-        """SIGINT, as ``docker stop`` with the image's STOPSIGNAL; the process must exit 0 within 30 s."""
+    async def stop(self, sig: signal.Signals = signal.SIGINT) -> None:
+        """SIGINT (Ctrl-C) or SIGTERM (``docker stop``); the process must exit 0 within 30 s."""
         if self.running:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(sig)
         try:
             code = await asyncio.wait_for(self.process.wait(), STOP_TIMEOUT)
         except TimeoutError:
             self.process.kill()
             await self.process.wait()
-            pytest.fail(f"serve-{self.name} did not stop within {STOP_TIMEOUT:g} s of SIGINT:\n{self.log_tail()}")
+            pytest.fail(f"serve-{self.name} did not stop within {STOP_TIMEOUT:g} s of {sig.name}:\n{self.log_tail()}")
         finally:
             await self.http.close()
-        assert code == 0, f"serve-{self.name} exited {code} on SIGINT:\n{self.log_tail()}"
+        assert code == 0, f"serve-{self.name} exited {code} on {sig.name}:\n{self.log_tail()}"
 
     async def restart(self) -> Served:
         """A new process under the same name, database and environment (a new port). A process

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.web.platform import WebPlatform, create_tables
+from adapters.web.platform import WebPlatform
 from bot.events import UserRef
 from bot.messages import Reply, Section
 from bot.ports import ChannelRef, MessageRef
@@ -23,8 +23,7 @@ from bot.store.db import create_schema, make_engine, session_factory
 async def platform(tmp_path: Path) -> AsyncIterator[WebPlatform]:
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/web.db")
     await create_schema(engine)
-    await create_tables(engine)
-    await create_tables(engine)  # idempotent: a restart on the same database
+    await create_schema(engine)  # a restart on the same database
     yield WebPlatform(session_factory(engine))
     await engine.dispose()
 

@@ -227,3 +227,24 @@ async def test_a_message_is_given_up_after_a_day_not_after_a_number_of_attempts(
     clock.advance(hours=8)
     await worker.run_once()
     assert (await status_counts(session_factory(db)))["failed"] == 1
+
+
+async def test_a_stopping_worker_gives_its_claims_back_at_once(db: AsyncEngine) -> None:
+    clock, sessions = Clock(), session_factory(db)
+    await add(db, "k1", clock)
+    started = asyncio.Event()
+
+    async def hangs(_message: OutboxMessage) -> None:
+        started.set()
+        await asyncio.sleep(3600)
+
+    stopping = OutboxWorker(sessions, hangs, clock=clock)
+    round_ = asyncio.create_task(stopping.run_once())
+    await started.wait()
+    round_.cancel()  # SIGTERM: the send is cut off
+    with pytest.raises(asyncio.CancelledError):
+        await round_
+    assert await stopping.release() == 1
+    other = FlakyPlatform()
+    assert await OutboxWorker(sessions, other, clock=clock).run_once() == 1, "no wait for the lease"
+    assert other.delivered == ["k1"]
