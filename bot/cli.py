@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
-    logs.configure(logging.INFO if args.command == "serve" else logging.ERROR)
+    logs.configure(logging.INFO if args.command == "serve" else logging.ERROR,
+                   os.environ.get("LOG_FORMAT", "text").strip().lower())
     try:
         return _run(args, settings)
     except SchemaOutdated as exc:

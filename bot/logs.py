@@ -16,12 +16,19 @@ written with words that cannot carry a name.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 import traceback
 from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import UTC, datetime
 
 OWN = ("protocolwijzer", "bot", "adapters", "bench", "tests")
+REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="")
+"""The id of the request being handled (set by the adapters' servers), for ``LOG_FORMAT=json``."""
+_NUMBER = re.compile(r"\b(\d{4}-\d{4,6})\b")
 
 
 def is_own(name: str) -> bool:
@@ -87,9 +94,32 @@ class LibrariesWithoutWords(logging.Filter):
         return True
 
 
-def configure(level: int) -> None:
-    """Log to stderr at ``level``, every handler of the root logger guarded by the filter."""
+class JsonLines(logging.Formatter):
+    """One JSON object per line (``LOG_FORMAT=json``), for a log collector: time, level, logger,
+    message, and where there is one the incident's number and the request's id."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(), "logger": record.name, "message": message}
+        number = getattr(record, "incident", "") or (_NUMBER.search(message) or [None, ""])[1]
+        if number:
+            line["incident"] = number
+        if request := REQUEST_ID.get():
+            line["request"] = request
+        if record.exc_text or record.exc_info:
+            line["exception"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure(level: int, log_format: str = "text") -> None:
+    """Log to stderr at ``level`` (readable text, or JSON lines with ``log_format="json"``), every
+    handler of the root logger guarded by the filter."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if log_format == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonLines())
     for handler in logging.getLogger().handlers:  # one guard each: one handler's quiet minute is its own
         if not any(isinstance(f, LibrariesWithoutWords) for f in handler.filters):
             handler.addFilter(LibrariesWithoutWords())

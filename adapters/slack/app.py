@@ -38,6 +38,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.refusals import Refusals
+from adapters.requests import request_ids
 from adapters.slack import shapes
 from adapters.slack.config import HTTP, SOCKET, SlackConfig, make_client
 from adapters.slack.dedupe import SeenEvents
@@ -111,7 +112,7 @@ async def check_token(service: SlackService) -> dict[str, Any]:
 
 
 def create_web_app(service: SlackService) -> web.Application:
-    web_app = web.Application(client_max_size=MAX_BODY)
+    web_app = web.Application(client_max_size=MAX_BODY, middlewares=[request_ids])
     mount(web_app, service)
     web_app.router.add_get("/healthz", healthz)
     return web_app

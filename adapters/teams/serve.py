@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters.requests import request_ids
 from adapters.stopping import SHUTDOWN_TIMEOUT
 from adapters.teams import app as teams_app
 from adapters.teams.config import TeamsConfig, TeamsConfigError
@@ -53,7 +54,7 @@ async def serve_teams(settings: Settings, host: str | None, port: int | None, *,
         if core.directory is None:
             log.warning("no %s: answers work, but reporting to a coordinator is off until the school directory "
                         "is filled in (see school.example.yaml)", settings.school_config)
-        web_app = web.Application(client_max_size=teams_app.MAX_BODY)
+        web_app = web.Application(client_max_size=teams_app.MAX_BODY, middlewares=[request_ids])
         health: list[Callable[[web.Request], Awaitable[web.Response]]] = []
         if with_slack:
             code = await _mount_slack(core, web_app, health)

@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from adapters.requests import request_ids
 from adapters.stopping import SHUTDOWN_TIMEOUT
 from adapters.web import inbound
 from adapters.web.background import Background
@@ -87,7 +88,7 @@ def create_web_app(core: Core, *, run_workers: bool = True) -> web.Application:
     runs the background loop; tests pass ``False`` and rely on the rounds the handlers
     do themselves, so nothing happens behind their back.
     """
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[_json_errors])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[request_ids, _json_errors])
     app[CORE_KEY] = core
     platform = WebPlatform(session_factory(core.db), clock=core.clock)
     core.add_platform(platform)

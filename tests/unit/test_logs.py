@@ -51,3 +51,21 @@ def test_our_own_exception_records_keep_type_and_frames_but_not_the_exception_te
     assert LibrariesWithoutWords().filter(own)
     formatted = logging.Formatter("%(message)s").format(own)
     assert "Jan" not in formatted and "ValueError" in formatted and "test_logs.py" in formatted
+
+
+def test_json_lines_carry_the_incident_number_and_the_request_id() -> None:
+    import json
+
+    from bot.logs import REQUEST_ID, JsonLines
+
+    token = REQUEST_ID.set("r123")
+    try:
+        line = JsonLines().format(record("bot.incidents.reporting", logging.INFO, "incident %s reported (%s)",
+                                         "2026-0042", "naaktbeeld-sexting"))
+    finally:
+        REQUEST_ID.reset(token)
+    data = json.loads(line)
+    assert data["message"] == "incident 2026-0042 reported (naaktbeeld-sexting)"
+    assert (data["level"], data["logger"], data["incident"], data["request"]) == (
+        "info", "bot.incidents.reporting", "2026-0042", "r123")
+    assert "request" not in json.loads(JsonLines().format(record("bot.app", logging.INFO, "loaded")))
