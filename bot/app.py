@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import texts
+from bot import metrics, texts
 from bot.clock import Clock
 from bot.conversation.engine import Engine
 from bot.conversation.router import Router
@@ -73,6 +73,7 @@ class Core:
         ``on_commit``), so it goes out at once. Every string in the event is cleaned first
         (:mod:`bot.textclean`): a NUL in a report must not make it impossible to save."""
         event = clean_event(event)
+        metrics.EVENTS.labels(event.user.platform, type(event).__name__).inc()
         if isinstance(event, FileShared):
             return await self._file_shared(event)
         if isinstance(event, ButtonPressed | FormSubmitted) and is_incident_payload(event.payload):

@@ -38,7 +38,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.refusals import Refusals
-from adapters.requests import request_ids
+from adapters.requests import metrics_handler, request_ids
 from adapters.slack import shapes
 from adapters.slack.config import HTTP, SOCKET, SlackConfig, make_client
 from adapters.slack.dedupe import SeenEvents
@@ -115,6 +115,7 @@ def create_web_app(service: SlackService) -> web.Application:
     web_app = web.Application(client_max_size=MAX_BODY, middlewares=[request_ids])
     mount(web_app, service)
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/metrics", metrics_handler(lambda app: app[SERVICE_KEY].core))
     return web_app
 
 

@@ -34,7 +34,7 @@ from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
 from pydantic import ValidationError
 
 from adapters.refusals import Refusals
-from adapters.requests import request_ids
+from adapters.requests import metrics_handler, request_ids
 from adapters.stopping import SHUTDOWN_TIMEOUT
 from adapters.teams.auth import BOT_SCOPE, connections, static_connections
 from adapters.teams.config import TeamsConfig
@@ -148,6 +148,7 @@ def create_web_app(service: TeamsService) -> web.Application:
     web_app = web.Application(client_max_size=MAX_BODY, middlewares=[request_ids])
     mount(web_app, service)
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/metrics", metrics_handler(lambda app: app[SERVICE_KEY].core))
     return web_app
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.requests import request_ids
+from adapters.requests import metrics_handler, request_ids
 from adapters.stopping import SHUTDOWN_TIMEOUT
 from adapters.teams import app as teams_app
 from adapters.teams.config import TeamsConfig, TeamsConfigError
@@ -64,6 +64,7 @@ async def serve_teams(settings: Settings, host: str | None, port: int | None, *,
         teams_app.mount(web_app, service)
         health.append(teams_app.healthz)
         web_app.router.add_get("/healthz", _combined(health))
+        web_app.router.add_get("/metrics", metrics_handler(lambda _app: core))
         runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
         await runner.setup()
         try:

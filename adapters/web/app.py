@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from adapters.requests import request_ids
+from adapters.requests import metrics_handler, request_ids
 from adapters.stopping import SHUTDOWN_TIMEOUT
 from adapters.web import inbound
 from adapters.web.background import Background
@@ -98,6 +98,7 @@ def create_web_app(core: Core, *, run_workers: bool = True) -> web.Application:
     app.cleanup_ctx.append(_tables_and_workers(run_workers))
     app.router.add_get("/", _index)
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/metrics", metrics_handler(lambda app: app[CORE_KEY]))
     app.router.add_post("/api/event", _event)
     app.router.add_get("/api/inbox", _inbox)
     app.router.add_post("/api/clock", _clock)

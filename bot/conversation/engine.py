@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from dataclasses import replace as _dc_replace
 
-from bot import texts
+from bot import metrics, texts
 from bot.conversation import payloads, views
 from bot.conversation.router import Router
 from bot.conversation.state import ConversationState, View
@@ -105,6 +105,7 @@ class Engine:
         available = set(self.library.ids_for(self.jurisdiction))
         matches = [m for m in self.router.rank(text) if m.playbook in available]
         chosen = self.router.pick(matches)
+        metrics.ROUTER.labels("open" if chosen else "choose" if matches else "menu").inc()
         if chosen:
             return self._start(state, chosen, replace=False)
         if matches:

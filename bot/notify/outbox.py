@@ -38,6 +38,7 @@ from sqlalchemy import JSON, DateTime, Integer, String, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot import metrics
 from bot.ports import MessageRef, RetryLater, Unreachable
 from bot.store.db import upsert_insert
 from bot.store.models import Base, utcnow
@@ -159,6 +160,13 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=60 * 2 ** (attempts - STEADY_ATTEMPTS - 1)), MAX_BACKOFF)
 
 
+def counted(message: OutboxMessage, result: str, error: BaseException | None = None) -> None:
+    platform = str(message.target.get("platform", ""))[:16]
+    metrics.DELIVERIES.labels(platform, message.kind, result).inc()
+    if error is not None:
+        metrics.DELIVERY_ERRORS.labels(platform, metrics.error_code(error)).inc()
+
+
 class OutboxWorker:
     """Claims due messages and hands each to ``deliver``; call :meth:`run_once` on a timer."""
 
@@ -215,15 +223,19 @@ class OutboxWorker:
                 ref = await self._deliver(message)
             except Unreachable:  # blocked or not installed: retrying will not help (the escalation moved on)
                 log.warning("outbox delivery %s: the recipient cannot be reached; given up", message.key)
+                counted(message, "unreachable")
                 await self._failed(message, UNREACHABLE, final=True)
             except RetryLater as exc:  # rate limited: after the time the platform asked for
                 log.warning("outbox delivery %s rate limited; retrying in %.0f s", message.key, exc.seconds)
+                counted(message, "rate_limited")
                 await self._failed(message, type(exc).__name__, wait=timedelta(seconds=exc.seconds))
             except Exception as exc:  # the platform failed: retry later, never lose it
                 log.warning("outbox delivery %s failed (%s); retrying later", message.key, type(exc).__name__)
+                counted(message, "failed", exc)
                 await self._failed(message, type(exc).__name__)
             else:
                 await self._sent(message, ref)
+                counted(message, "sent")
                 delivered += 1
                 if message.attempts > 0:
                     await self._platform_is_back(str(message.target.get("platform", "")))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from bot import metrics
 from bot.notify import outbox
 from bot.notify.escalation import EscalationService
 from bot.notify.outbox import OutboxWorker
@@ -35,11 +36,13 @@ class Workers:
         async with self._round:
             delivered = 0
             fired = await self.escalation.fire_due()
+            metrics.ESCALATIONS_FIRED.inc(fired)
             for _round in range(MAX_ROUNDS):
                 count = await self.outbox.run_once()
                 delivered += count
                 # Fired again after each round: a coordinator found unreachable makes the next level due now.
                 fired = await self.escalation.fire_due()
+                metrics.ESCALATIONS_FIRED.inc(fired)
                 if count == 0 and fired == 0:
                     break
             return delivered
