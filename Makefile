@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench clean image
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ run: $(VENV)/.run-installed
 	$(BIN)/protocolwijzer serve
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check bot adapters tests bench
+	$(BIN)/ruff check bot adapters tests bench .ci
 	$(BIN)/protocolwijzer lint playbooks
 
 typecheck: $(VENV)/.test-installed
@@ -37,3 +37,8 @@ bench: $(VENV)/.test-installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
+
+# The container image (deploy/compose.yaml runs it with PostgreSQL). Without a container daemon,
+# as root: python3 .ci/standin_build.py --base /var/cache/protocolwijzer-standin --out /tmp/image
+image:
+	docker build -t protocolwijzer .
