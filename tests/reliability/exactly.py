@@ -116,3 +116,16 @@ async def arrived(fake: FakeSlack, method: str, predicate: Callable[[Json], bool
     index = found()
     assert index is not None
     return index
+
+
+async def submitted_with_a_post_in_flight(served: Any, fake: FakeSlack, form: dict[str, str], *,
+                                          slow: float = 1.5) -> None:
+    """Submit the open report form while ``chat.postMessage`` takes ``slow`` seconds; return once
+    one of the report's posts has arrived at the fake and is being carried out (kill now)."""
+    from tests.reliability.served import submit
+
+    fake.latency_for["chat.postMessage"] = slow
+    mark = len(fake.arrived)
+    status, body = await submit(served, fake, TEACHER, form)
+    assert status == 200 and "errors" not in body, body
+    await arrived(fake, "chat.postMessage", after=mark)

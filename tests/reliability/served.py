@@ -369,18 +369,26 @@ def incident_numbers(fake: FakeSlack) -> list[str]:
     return [m.group(0) for m in found if m]
 
 
+async def open_report_form(ask: Served, fake: FakeSlack, *, answer: Served | None = None, user: str = TEACHER,
+                           question: str = QUESTION, answers: Mapping[str, str] | None = None,
+                           timeout: float = 20.0) -> None:
+    """The question (to ``ask``), the triage and [Meld bij coördinator] (to ``answer``, else ``ask``:
+    two replicas behind a load balancer), until the report form is open."""
+    await dm(ask, fake, user, question)
+    steps = await answer_triage(answer or ask, fake, user, ANSWERS if answers is None else answers)
+    opened = len(fake.opened_views)
+    status, _ = await press(answer or ask, fake, user, find(steps, "Meld bij coördinator", fake.dm_id(user)))
+    assert status == 200, status
+    await fake.wait_until(lambda: len(fake.opened_views) > opened, timeout=timeout, what="the report form")
+
+
 async def report(served: Served, fake: FakeSlack, question: str = QUESTION, *, user: str = TEACHER,
                  answers: Mapping[str, str] | None = None, form: Mapping[str, str] | None = None,
                  timeout: float = 20.0) -> str:
     """A full report through the served process: question → triage → [Meld bij coördinator] →
     the form. Waits until the incident channel exists with its card; returns the number (read
     from the channel's name, not from the reporter's confirmation)."""
-    await dm(served, fake, user, question)
-    steps = await answer_triage(served, fake, user, ANSWERS if answers is None else answers)
-    opened = len(fake.opened_views)
-    status, _ = await press(served, fake, user, find(steps, "Meld bij coördinator", fake.dm_id(user)))
-    assert status == 200, status
-    await fake.wait_until(lambda: len(fake.opened_views) > opened, timeout=timeout, what="the report form")
+    await open_report_form(served, fake, user=user, question=question, answers=answers, timeout=timeout)
     known = set(incident_numbers(fake))
     status, body = await submit(served, fake, user, FORM if form is None else form)
     assert status == 200 and "errors" not in body, body

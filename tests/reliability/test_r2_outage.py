@@ -24,15 +24,10 @@ from tests.fakes.slack_api import FakeSlack
 from tests.reliability.conftest import PEOPLE, sqlite_url
 from tests.reliability.exactly import assert_exactly_once, outbox_state, settled
 from tests.reliability.served import (
-    ANSWERS,
     FORM,
-    QUESTION,
     Served,
-    answer_triage,
-    dm,
-    find,
     incident_numbers,
-    press,
+    open_report_form,
     quiet,
     submit,
 )
@@ -49,11 +44,7 @@ async def incident_through_an_outage(tmp_path: Path, kind: str, registry: list[S
             fake.add_user(user, name)
         database_url = sqlite_url(folder)
         served = await Served.start(folder, fake, database_url, name=kind, registry=registry)
-        channel = fake.dm_id(TEACHER)
-        await dm(served, fake, TEACHER, QUESTION)
-        steps = await answer_triage(served, fake, TEACHER, ANSWERS)
-        assert (await press(served, fake, TEACHER, find(steps, "Meld bij coördinator", channel)))[0] == 200
-        await fake.wait_until(lambda: bool(fake.opened_views), what="the report form")
+        await open_report_form(served, fake)
 
         # The outage starts as the report is submitted: every message of the incident meets it.
         if kind == "refused":

@@ -22,6 +22,7 @@ from tests.reliability.exactly import (
     escalation_levels,
     outbox_state,
     settled,
+    submitted_with_a_post_in_flight,
 )
 from tests.reliability.served import (
     ANSWERS,
@@ -32,7 +33,6 @@ from tests.reliability.served import (
     incident_numbers,
     press,
     quiet,
-    submit,
 )
 
 SLOW = 1.5
@@ -64,11 +64,7 @@ async def test_r3_killed_mid_conversation_mid_send_and_mid_escalation(serve: Ser
     status, _ = await press(served, fake, TEACHER, find(steps, "Meld bij coördinator", dm))
     assert status == 200
     await fake.wait_until(lambda: bool(fake.opened_views), what="the report form")
-    fake.latency_for["chat.postMessage"] = SLOW
-    mark = len(fake.arrived)
-    status, body = await submit(served, fake, TEACHER, FORM)
-    assert status == 200 and "errors" not in body, body
-    await arrived(fake, "chat.postMessage", after=mark)
+    await submitted_with_a_post_in_flight(served, fake, FORM, slow=SLOW)
     await served.kill()
     await asyncio.sleep(SLOW + 0.5)  # the fake carries the post out: the killed process never heard
     fake.latency_for.clear()

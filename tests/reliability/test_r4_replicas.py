@@ -10,27 +10,21 @@ import asyncio
 
 import pytest
 
-from tests.adapters.slack.world import BOARD, TEACHER
-from tests.fakes import slack_payloads as p
+from tests.adapters.slack.world import BOARD
 from tests.reliability.conftest import Serve
 from tests.reliability.exactly import (
-    arrived,
     assert_exactly_once,
     escalation_due,
     escalation_levels,
     outbox_state,
     settled,
+    submitted_with_a_post_in_flight,
 )
 from tests.reliability.served import (
-    ANSWERS,
     FORM,
-    QUESTION,
-    answer_triage,
-    find,
     incident_numbers,
-    press,
+    open_report_form,
     quiet,
-    submit,
 )
 
 SLOW = 1.5
@@ -41,22 +35,12 @@ async def test_r4_two_replicas_one_killed_mid_incident(serve: Serve, fake, datab
                                                        ) -> None:  # type: ignore[no-untyped-def]
     a = await serve(database_url, name="a")
     b = await serve(database_url, name="b")
-    dm = fake.dm_id(TEACHER)
-
     # The conversation alternates between the replicas, as a load balancer would send it.
-    await a.event(p.message_im(TEACHER, QUESTION, channel=dm))
-    await quiet(fake)
-    steps = await answer_triage(b, fake, TEACHER, ANSWERS)
-    assert (await press(a, fake, TEACHER, find(steps, "Meld bij coördinator", dm)))[0] == 200
-    await fake.wait_until(lambda: bool(fake.opened_views), what="the report form")
+    await open_report_form(a, fake, answer=b)
 
     # The report goes to a, whose worker wakes first and claims its messages; they go out
     # slowly, and a dies while one is in flight: b takes over when a's leases run out.
-    fake.latency_for["chat.postMessage"] = SLOW
-    mark = len(fake.arrived)
-    status, body = await submit(a, fake, TEACHER, FORM)
-    assert status == 200 and "errors" not in body, body
-    await arrived(fake, "chat.postMessage", after=mark)
+    await submitted_with_a_post_in_flight(a, fake, FORM, slow=SLOW)
     await a.kill()
     await asyncio.sleep(SLOW + 0.5)
     fake.latency_for.clear()

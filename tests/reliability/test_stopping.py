@@ -9,20 +9,13 @@ import signal
 
 import pytest
 
-from tests.adapters.slack.world import TEACHER
-from tests.fakes import slack_payloads as p
 from tests.reliability.conftest import Serve
-from tests.reliability.exactly import arrived, assert_exactly_once, outbox_state, settled
+from tests.reliability.exactly import assert_exactly_once, outbox_state, settled, submitted_with_a_post_in_flight
 from tests.reliability.served import (
-    ANSWERS,
     FORM,
-    QUESTION,
-    answer_triage,
-    find,
     incident_numbers,
-    press,
+    open_report_form,
     quiet,
-    submit,
 )
 
 SLOW = 1.5
@@ -33,18 +26,8 @@ async def test_sigterm_mid_send_hands_the_work_to_the_other_replica(serve: Serve
                                                                     ) -> None:  # type: ignore[no-untyped-def]
     a = await serve(database_url, name="a")
     b = await serve(database_url, name="b")
-    dm = fake.dm_id(TEACHER)
-    await a.event(p.message_im(TEACHER, QUESTION, channel=dm))
-    await quiet(fake)
-    steps = await answer_triage(a, fake, TEACHER, ANSWERS)
-    assert (await press(a, fake, TEACHER, find(steps, "Meld bij coördinator", dm)))[0] == 200
-    await fake.wait_until(lambda: bool(fake.opened_views), what="the report form")
-
-    fake.latency_for["chat.postMessage"] = SLOW
-    mark = len(fake.arrived)
-    status, body = await submit(a, fake, TEACHER, FORM)
-    assert status == 200 and "errors" not in body, body
-    await arrived(fake, "chat.postMessage", after=mark)
+    await open_report_form(a, fake)
+    await submitted_with_a_post_in_flight(a, fake, FORM, slow=SLOW)
     loop = asyncio.get_running_loop()
     began = loop.time()
     await a.stop(signal.SIGTERM)  # exit code 0 within 30 s, or the test fails
