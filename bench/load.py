@@ -1,0 +1,697 @@
+"""Slack under load: DMs and button presses against one and two ``serve`` replicas on PostgreSQL.
+
+Signed requests go to ``/slack/events`` open-loop, each at its scheduled time (50, 100 and 150
+per second; ``--seconds`` each after 1 s of uncounted warm-up); latency runs from the scheduled
+send to the complete response. Two kinds:
+
+* ``dm``: a ``message`` event in the app DM (a fresh event id each) with a question that reaches a
+  protocol, by one of 2000 users; the bot answers with ``chat.postMessage``.
+* ``press``: ``block_actions`` on buttons the bot really posted. Half are presses on a protocol
+  button of the Home tab our app published (``open.<n>``, exactly as bench/slack_ack.py builds
+  them); half are presses on the answer buttons of the bot's own answer in a user's DM: each of
+  these users asked the question once before the run, and before every phase the message as the
+  bot last left it is read back from the fake Slack and its current button pressed (the first
+  question's answer, or [Opnieuw] once answered), once per user per phase, so no press is stale.
+  The bot answers with ``chat.postMessage`` (protocol) or ``chat.update`` (answers).
+
+Targets: (a) one ``python -m bot serve`` process, (b) two on the same PostgreSQL database with the
+requests alternating between them (a load balancer), and a bare Bolt ``AsyncApp`` that only
+acknowledges, the baseline, in the same run. The fake Slack Web API (``FakeSlack``, answering at
+once), the bare app and the load run in processes of their own; the replicas are real ``serve``
+processes as tests/reliability/served.py starts them, on a fresh database ``pw_bench_<hex>``
+(dropped at the end). Printed per target, kind and rate: sent, 2xx, errors, acks over Slack's 3 s,
+throughput, p50/p99/max ms, CPU per event of the server process(es) (``/proc/<pid>/stat``, summed
+over replicas) and of all PostgreSQL processes (with the connections that exited meanwhile, which
+the postmaster reaped), the connections opened to the database, the answers posted (the fake's
+chat.postMessage and chat.update calls; stale-button remarks through a response_url separately), the time from the
+scheduled send to the answer reaching Slack (p50/p99), and how long after the last request the last
+answer arrived. Then ours/bare CPU per press and the goals: CPU per button press at most 3x the bare
+app; 150 DMs/s on two replicas with p99 under 1 s. Exit 0 whatever they say (a measurement).
+
+    python bench/load.py [--rates 50,100,150] [--seconds 20] [--kinds dm,press] [--replicas 1,2]
+                         [--quick] [--profile FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+import aiohttp
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request  # noqa: E402
+from slack_bolt.async_app import AsyncAck, AsyncApp  # noqa: E402
+from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine  # noqa: E402
+
+from adapters.slack.app import EVENTS_PATH, MAX_BODY  # noqa: E402
+from bench.figures import percentile, print_profile  # noqa: E402
+from bench.slack_ack import USERS as HOME_USERS  # noqa: E402
+from bench.slack_ack import presses as home_presses  # noqa: E402
+from tests.adapters.slack import world as sw  # noqa: E402
+from tests.fakes import slack_payloads as p  # noqa: E402
+from tests.fakes.slack_api import FakeSlack  # noqa: E402
+from tests.reliability.served import LISTENING, QUESTION, environment, write_school  # noqa: E402
+
+SERVER = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+WARM_UP = 1.0
+SLACK_TIMEOUT = 3.0
+"""Slack retries an event it did not see acknowledged within 3 s."""
+DM_USERS = [f"UDM{i:05d}" for i in range(1, 2001)]
+ANSWER_PREFIX = "UANS"
+SETUP_RATE = 60
+ANSWER_METHODS = ("chat.postMessage", "chat.update")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+TARGETS = {"bare": "bare AsyncApp", "1": "1 replica", "2": "2 replicas"}
+
+
+def answer_users(count: int) -> list[str]:
+    return [f"{ANSWER_PREFIX}{i:05d}" for i in range(1, count + 1)]
+
+
+# -- the child processes of this file: the fake Web API, the bare app ------------------------------------------
+async def serve(kind: str, arg: str) -> None:
+    """Print one JSON line when ready, then answer one JSON line per command on stdin until EOF."""
+    if kind == "fake":
+        fake = FakeSlack()
+        await fake.start()
+        for user in (*HOME_USERS, *DM_USERS, *answer_users(int(arg))):
+            fake.add_user(user, user.lower())
+            fake.dm_id(user)
+        print(json.dumps({"url": fake.url, "base": fake.base}), flush=True)
+        scanned, answers = [0], [0]
+
+        def owner(channel: str) -> str:
+            found = fake.channels.get(channel)
+            return found.user if found is not None and found.is_im else channel
+
+        def answer(command: list[str]) -> Any:
+            if command[0] == "home":
+                return fake.home.get(command[1], {})
+            if command[0] == "latest":  # the newest message in each user's DM, as the bot left it
+                return {user: (fake.messages_in(fake.dm_id(user)) or [None])[-1] for user in command[1:]}
+            answers[0] += sum(c.method in ANSWER_METHODS for c in fake.calls[scanned[0]:])
+            scanned[0] = len(fake.calls)
+            mark = {"calls": len(fake.calls), "answers": answers[0],
+                    "responses": sum(len(posts) for posts in fake.responses.values())}
+            if command[0] == "answers":  # [user, at] of each answer since the call numbered command[1]
+                mark["posted"] = [[owner(str(c.args.get("channel", ""))), c.at] for c in fake.calls[int(command[1]):]
+                                  if c.method in ANSWER_METHODS]
+                mark["methods"] = Counter(c.method for c in fake.calls[int(command[1]):])
+            return mark
+    else:
+        runner = web.AppRunner(bare_app(arg), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        print(json.dumps({"url": f"http://127.0.0.1:{runner.addresses[0][1]}"}), flush=True)
+
+        def answer(command: list[str]) -> Any:
+            return {}
+
+    while line := await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline):
+        print(json.dumps(answer(line.split())), flush=True)
+    await (fake.close() if kind == "fake" else runner.cleanup())
+
+
+def bare_app(api_url: str) -> web.Application:
+    """A Bolt app that acknowledges every button and DM and does nothing else, mounted as ours is."""
+    app = AsyncApp(signing_secret=sw.SECRET, client=AsyncWebClient(token="xoxb-test", base_url=api_url))
+
+    @app.action(re.compile(".*"))
+    async def only_ack(ack: AsyncAck) -> None:
+        await ack()
+
+    @app.event("message")
+    async def only_acked() -> None:  # Bolt acknowledges events itself
+        return None
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    web_app = web.Application(client_max_size=MAX_BODY)
+    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_post(EVENTS_PATH, events)
+    return web_app
+
+
+class Child:
+    """A child process of this file, asked over stdin/stdout (as in bench/slack_ack.py)."""
+
+    def __init__(self, process: asyncio.subprocess.Process, ready: dict[str, Any]) -> None:
+        self.process, self.ready, self.url = process, ready, ready["url"]
+        self.pids = [process.pid]
+
+    @classmethod
+    async def start(cls, *args: str) -> Child:
+        process = await asyncio.create_subprocess_exec(sys.executable, __file__, "--serve", *args,
+                                                       stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                                                       limit=256 * 1024 * 1024)
+        assert process.stdout is not None
+        return cls(process, json.loads(await process.stdout.readline()))
+
+    async def ask(self, *command: str) -> Any:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write((" ".join(command) + "\n").encode())
+        return json.loads(await self.process.stdout.readline())
+
+    async def stop(self) -> None:
+        if self.process.stdin is not None and not self.process.stdin.is_closing():
+            self.process.stdin.close()
+        try:
+            await asyncio.wait_for(self.process.wait(), 30)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+
+
+# -- the replicas: real `python -m bot serve` processes --------------------------------------------------------
+@dataclass
+class Replica:
+    name: str
+    process: asyncio.subprocess.Process
+    url: str
+    log_path: Path
+
+    @property
+    def pids(self) -> list[int]:
+        return [self.process.pid]
+
+    @classmethod
+    async def start(cls, name: str, tmp: Path, api_url: str, database_url: str, profile: str = "") -> Replica:
+        env = environment(cast(FakeSlack, SimpleNamespace(url=api_url)), database_url, write_school(tmp))
+        log_path = tmp / f"serve-{name}.log"
+        command = ["-m", "cProfile", "-o", profile] if profile else []
+        with log_path.open("ab") as log:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, *command, "-m", "bot", "serve", cwd=ROOT, env=env,
+                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
+        deadline = time.monotonic() + 90
+        while not (found := LISTENING.search(log_path.read_text(encoding="utf-8", errors="replace"))):
+            if process.returncode is not None or time.monotonic() > deadline:
+                if process.returncode is None:
+                    process.kill()
+                    await process.wait()
+                tail = "\n".join(log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-30:])
+                raise RuntimeError(f"serve-{name} did not start (exit {process.returncode}):\n{tail}")
+            await asyncio.sleep(0.05)
+        return cls(name, process, f"http://127.0.0.1:{found.group(1)}", log_path)
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(self.process.wait(), 30)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+
+    def problems(self) -> Counter[str]:
+        """WARNING/ERROR lines of the log, without their time stamps."""
+        found: Counter[str] = Counter()
+        for line in self.log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if " WARNING " in line or " ERROR " in line or "Traceback" in line:
+                found[re.sub(r"^[\d\-:,. T]+", "", line)[:160]] += 1
+        return found
+
+
+def cpu_of(pids: list[int], *, reaped: bool = False) -> dict[int, float]:
+    """utime + stime in seconds of each process (all its threads), from /proc/<pid>/stat; with
+    ``reaped`` plus cutime + cstime, the CPU of its children that exited and were waited for."""
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        out[pid] = sum(int(n) for n in fields[11:15 if reaped else 13]) / CLK_TCK
+    return out
+
+
+def postgres_cpu() -> dict[int, float]:
+    """Every PostgreSQL process on the machine, with what the postmaster's exited children used
+    (a connection SQLAlchemy's pool opens beyond its size is closed again when given back)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return cpu_of(pids, reaped=True)
+
+
+def used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+# -- requests ---------------------------------------------------------------------------------------------------
+@dataclass
+class Request:
+    user: str
+    body: bytes
+    headers: dict[str, str]
+
+
+def signed(body: str, content_type: str) -> tuple[bytes, dict[str, str]]:
+    return body.encode(), {**p.sign(body, sw.SECRET), "content-type": content_type}
+
+
+def dms(count: int, start: int) -> list[Request]:
+    out = []
+    for i in range(start, start + count):
+        user = DM_USERS[i % len(DM_USERS)]
+        body, headers = signed(p.json_body(p.event_callback(p.message_im(user, QUESTION))), p.JSON)
+        out.append(Request(user, body, headers))
+    return out
+
+
+def answer_press(user: str, message: dict[str, Any], first_question: str, fake_base: str, tag: str,
+                 ) -> Request | None:
+    """A press on the button the bot's answer in ``user``'s DM shows now: the first question's
+    "no" (or first) answer while it asks it, else [Opnieuw] (the conversation back to that question)."""
+    buttons = [(block, e) for block in message.get("blocks") or [] if block.get("type") == "actions"
+               for e in block.get("elements", []) if str(e.get("value", "")).startswith("pw1:")]
+    answers = [b for b in buttons if f":ans:{first_question}=" in b[1]["value"]]
+    chosen = next((b for b in answers if b[1]["value"].endswith("=no")), answers[0] if answers else None) \
+        or next((b for b in buttons if b[1]["value"].endswith(":restart")), None)
+    if chosen is None:
+        return None
+    block, element = chosen
+    payload = p.block_actions(user, action_id=element["action_id"], value=element["value"], block_id=block["block_id"],
+                              trigger_id=f"{uuid.uuid4().int % 10**12}.{int(time.time())}.{tag}",
+                              channel="D" + user[1:], message_ts=message["ts"],
+                              response_url=f"{fake_base}/response_url/{tag}{user}",
+                              message_blocks=message.get("blocks"), message_text=message.get("text", ""),
+                              button_text=element["text"]["text"], user_name=user.lower())
+    body, headers = signed(p.interactive_body(payload), p.FORM)
+    return Request(user, body, headers)
+
+
+@dataclass
+class World:
+    """What the requests are built from."""
+
+    fake: Child
+    home: dict[str, Any]
+    first_question: str
+    answer_users: list[str]
+    sessions: Callable[[], Awaitable[int]]
+    sent_dms: int = 0
+    sent_home: int = 0
+
+
+async def press_requests(world: World, count: int, users: list[str], tag: str) -> tuple[list[Request], int]:
+    """``count`` presses, two on protocol buttons (Home tab) then two on answer buttons, and so on
+    (so that alternating replicas get both); each answer press by another of ``users``. Returns the
+    requests and how many of the users asked had no button to press (a protocol press instead)."""
+    wanted = users[:count // 2]
+    latest = await world.fake.ask("latest", *wanted)
+    answers = [answer_press(u, m, world.first_question, world.fake.ready["base"], tag) for u, m in latest.items()
+               if m is not None]
+    found = [r for r in answers if r is not None]
+    slots = [i for i in range(count) if i % 4 >= 2][:len(found)]
+    offset, protocols = world.sent_home, count - len(slots)
+    bodies = home_presses(offset + protocols, world.home, world.fake.ready["base"], tag)[offset:]
+    world.sent_home = (offset + protocols) % len(HOME_USERS)
+    home = iter(Request(HOME_USERS[(offset + j) % len(HOME_USERS)], body, headers)
+                for j, (body, headers) in enumerate(bodies))
+    answered = iter(found)
+    chosen = set(slots)
+    return [next(answered) if i in chosen else next(home) for i in range(count)], len(wanted) - len(found)
+
+
+# -- the load ---------------------------------------------------------------------------------------------------
+@dataclass
+class Result:
+    sent: int = 0
+    ok: int = 0
+    late: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)
+    throughput: float = 0.0
+    cpu: float = float("nan")
+    pg_cpu: float = float("nan")
+    sessions: int = 0
+    """Connections opened to the database (pg_stat_database.sessions; reported with a delay)."""
+    posted: int | None = None
+    remarks: int = 0
+    answered: list[float] = field(default_factory=list)
+    last_answer: float | None = None
+    methods: Counter[str] = field(default_factory=Counter)
+    skipped: int = 0
+    """Answer users whose DM showed no button to press (a protocol press was sent instead)."""
+    load_cpu: float = float("nan")
+    fake_cpu: float = float("nan")
+
+
+async def load(session: aiohttp.ClientSession, urls: list[str], requests: list[Request], rate: float,
+               ) -> tuple[Result, list[float]]:
+    """Open loop: request i goes to ``urls[i % len(urls)]`` at start + i / rate. Returns the
+    result and each request's scheduled time (``loop.time()``, i.e. ``time.monotonic()``)."""
+    loop = asyncio.get_running_loop()
+    start = last = loop.time() + 0.05
+    result = Result(sent=len(requests))
+    dues = [start + i / rate for i in range(len(requests))]
+
+    async def one(i: int, request: Request) -> None:
+        nonlocal last
+        await asyncio.sleep(dues[i] - loop.time())
+        try:
+            async with session.post(urls[i % len(urls)] + EVENTS_PATH, data=request.body,
+                                    headers=request.headers) as response:
+                await response.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            result.errors[type(exc).__name__] += 1
+            return
+        if not 200 <= response.status < 300:
+            result.errors[f"HTTP {response.status}"] += 1
+            return
+        last = max(last, loop.time())
+        latency = loop.time() - dues[i]
+        result.late += latency > SLACK_TIMEOUT
+        result.latencies.append(latency * 1000)
+
+    await asyncio.gather(*(one(i, r) for i, r in enumerate(requests)))
+    result.ok = len(result.latencies)
+    result.throughput = result.ok / max(last - start, len(requests) / rate, 1e-9)
+    return result, dues
+
+
+async def settled(fake: Child, before: dict[str, Any], expected: int, *, timeout: float = 180.0) -> dict[str, Any]:
+    """Wait until the fake Slack got ``expected`` answers since ``before`` and then nothing for
+    0.3 s, or nothing at all for 3 s (or ``timeout``)."""
+    loop = asyncio.get_running_loop()
+    deadline, seen, since = loop.time() + timeout, -1, loop.time()
+    while True:
+        mark = await fake.ask("mark")
+        total = mark["calls"] + mark["responses"]
+        if total != seen:
+            seen, since = total, loop.time()
+        quiet = loop.time() - since
+        got = mark["answers"] + mark["responses"] - before["answers"] - before["responses"]
+        if (got >= expected and quiet >= 0.3) or quiet >= 3.0 or loop.time() > deadline:
+            return mark
+        await asyncio.sleep(0.1)
+
+
+def answer_times(requests: list[Request], dues: list[float], posted: list[list[Any]]) -> list[float]:
+    """Per user, the k-th request is answered by the last of the k-th group of answers to that user
+    (every request of a user gets as many answers); users whose counts do not divide are left out."""
+    asked: dict[str, list[float]] = defaultdict(list)
+    for request, due in zip(requests, dues, strict=True):
+        asked[request.user].append(due)
+    got: dict[str, list[float]] = defaultdict(list)
+    for user, at in posted:
+        got[user].append(at)
+    out = []
+    for user, due_times in asked.items():
+        times = sorted(got.get(user, []))
+        if not times or len(times) % len(due_times):
+            continue
+        each = len(times) // len(due_times)
+        out += [(times[(k + 1) * each - 1] - due) * 1000 for k, due in enumerate(sorted(due_times))]
+    return out
+
+
+async def phase(session: aiohttp.ClientSession, world: World, target: str, urls: list[str], pids: list[int],
+                kind: str, rate: int, seconds: float, ours: bool) -> Result:
+    fake = world.fake
+    counts = (int(rate * WARM_UP), int(rate * seconds))
+    tag = f"{target}{kind}{rate}."
+
+    async def requests(count: int, part: int) -> tuple[list[Request], int]:
+        if kind == "dm":
+            world.sent_dms += count
+            return dms(count, world.sent_dms - count), 0
+        half = (counts[0] + 1) // 2
+        users = world.answer_users[:half] if part == 0 else world.answer_users[half:]
+        return await press_requests(world, count, users, f"{tag}{part}.")
+
+    warm, _ = await requests(counts[0], 0)
+    mark = await fake.ask("mark")
+    await load(session, urls, warm, rate)
+    before = await settled(fake, mark, len(warm) if ours else 0)
+    measured, missing = await requests(counts[1], 1)
+    cpu, pg, harness = cpu_of(pids), postgres_cpu(), cpu_of([os.getpid(), *fake.pids])
+    sessions = await world.sessions()
+    result, dues = await load(session, urls, measured, rate)
+    after = await settled(fake, before, len(measured) if ours else 0)
+    result.cpu = used(cpu, cpu_of(pids)) * 1000 / max(1, result.sent)
+    result.pg_cpu = used(pg, postgres_cpu()) * 1000 / max(1, result.sent)
+    result.sessions = await world.sessions() - sessions
+    spent = cpu_of([os.getpid(), *fake.pids])
+    result.load_cpu, result.fake_cpu = ((spent[pid] - harness[pid]) * 1000 / max(1, result.sent)
+                                        for pid in (os.getpid(), fake.pids[0]))
+    result.skipped = missing
+    answers = await fake.ask("answers", str(before["calls"]))
+    result.methods = Counter(answers["methods"])
+    if ours:
+        result.posted = answers["answers"] - before["answers"]
+        result.remarks = after["responses"] - before["responses"]
+        result.answered = answer_times(measured, dues, answers["posted"])
+        if answers["posted"]:
+            result.last_answer = max(at for _, at in answers["posted"]) - dues[-1]
+    return result
+
+
+# -- the run ----------------------------------------------------------------------------------------------------
+async def create_database() -> tuple[str, str, str]:
+    name = f"pw_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(SERVER, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            version = str((await connection.execute(text("SHOW server_version"))).scalar())
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+    return name, make_url(SERVER).set(database=name).render_as_string(hide_password=False), version
+
+
+async def sessions(admin: AsyncEngine, name: str) -> int:
+    async with admin.connect() as connection:
+        found = await connection.execute(text("SELECT sessions FROM pg_stat_database WHERE datname = :name"),
+                                         {"name": name})
+        return int(found.scalar() or 0)
+
+
+async def drop_database(name: str) -> None:
+    admin = create_async_engine(SERVER, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+async def prepare(session: aiohttp.ClientSession, fake: Child, replicas: list[Replica], users: list[str],
+                  sessions: Callable[[], Awaitable[int]]) -> World:
+    """The Home tab as our app publishes it, and every answer user's question asked once."""
+    body, headers = signed(p.json_body(p.event_callback(p.app_home_opened(HOME_USERS[0]))), p.JSON)
+    async with session.post(replicas[0].url + EVENTS_PATH, data=body, headers=headers) as response:
+        assert response.status == 200, response.status
+    deadline = time.monotonic() + 30
+    while not (home := await fake.ask("home", HOME_USERS[0])):
+        assert time.monotonic() < deadline, "no Home tab was published"
+        await asyncio.sleep(0.05)
+    if not users:
+        return World(fake, home, "", users, sessions)
+    mark = await fake.ask("mark")
+    asked = []
+    for user in users:
+        body, headers = signed(p.json_body(p.event_callback(p.message_im(user, QUESTION))), p.JSON)
+        asked.append(Request(user, body, headers))
+    result, _ = await load(session, [r.url for r in replicas], asked, SETUP_RATE)
+    assert result.ok == len(users), f"setup: {result.errors}"
+    await settled(fake, mark, len(users))
+    latest = await fake.ask("latest", *users)
+    questions = Counter(re.search(r":ans:([^=]+)=", json.dumps(m)).group(1)  # type: ignore[union-attr]
+                        for m in latest.values() if m and ":ans:" in json.dumps(m))
+    assert questions, "the answer to the question has no answer buttons"
+    first, asked_ok = questions.most_common(1)[0]
+    if asked_ok < len(users):
+        print(f"  note: {len(users) - asked_ok} of {len(users)} answer users got no question to answer")
+    return World(fake, home, first, users, sessions)
+
+
+async def run(rates: list[int], seconds: float, kinds: list[str], replica_counts: list[int], profile: str) -> None:
+    answer_count = max(rates) * int(WARM_UP + seconds + 1) // 2 + 2 if "press" in kinds else 0
+    name, database_url, pg_version = await create_database()
+    tmp = tempfile.TemporaryDirectory(prefix="pw-bench-")
+    fake = bare = None
+    admin = create_async_engine(SERVER, isolation_level="AUTOCOMMIT")
+    replicas: list[Replica] = []
+    results: dict[tuple[str, str, int], Result] = {}
+    problems: dict[str, Counter[str]] = {}
+    try:
+        fake = await Child.start("fake", str(answer_count))
+        bare = await Child.start("bare", fake.url)
+        for i in range(max(replica_counts)):
+            replicas.append(await Replica.start("ab"[i], Path(tmp.name), fake.url, database_url,
+                                                profile if i == 0 else ""))
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                         timeout=aiohttp.ClientTimeout(total=10)) as session:
+            for url in (bare.url, *(r.url for r in replicas)):
+                async with session.get(url + "/healthz") as health:
+                    assert health.status == 200, f"{url} is not healthy"
+            started = time.monotonic()
+            world = await prepare(session, fake, replicas, answer_users(answer_count), partial(sessions, admin, name))
+            print(f"  setup: Home tab, {answer_count} answer users asked once ({time.monotonic() - started:.0f} s)",
+                  flush=True)
+            for rate in rates:
+                for kind in kinds:
+                    for target in ("bare", *map(str, replica_counts)):
+                        serving: list[Any] = [bare] if target == "bare" else replicas[:int(target)]
+                        results[target, kind, rate] = r = await phase(
+                            session, world, target, [s.url for s in serving], [pid for s in serving for pid in s.pids],
+                            kind, rate, seconds, target != "bare")
+                        print(f"  done: {TARGETS[target]} {kind} {rate}/s: 2xx {r.ok}/{r.sent}, "
+                              f"p99 {percentile(r.latencies or [float('nan')], .99):.0f} ms; CPU per event of the "
+                              f"load {r.load_cpu:.2f} ms, of the fake Slack {r.fake_cpu:.2f} ms", flush=True)
+    finally:
+        for replica in replicas:
+            await replica.stop()
+            problems[replica.name] = replica.problems()
+        for child in (bare, fake):
+            if child is not None:
+                await child.stop()
+        await admin.dispose()
+        await drop_database(name)
+        tmp.cleanup()
+    report(results, rates, seconds, kinds, replica_counts, pg_version, problems)
+    if profile:
+        events = sum(r.sent for (target, _, _), r in results.items() if target != "bare")
+        print_profile(profile, events, what="Replica a's process (all its targets)")
+
+
+def report(results: dict[tuple[str, str, int], Result], rates: list[int], seconds: float, kinds: list[str],
+           replica_counts: list[int], pg_version: str, problems: dict[str, Counter[str]]) -> None:
+    print(f"\nSlack under load: open-loop signed requests to /slack/events, {seconds:g} s per rate after "
+          f"{WARM_UP:g} s warm-up ({os.cpu_count()} CPUs, Python {sys.version.split()[0]}, PostgreSQL {pg_version}; "
+          f"fake Slack, load and bare app in processes of their own)")
+    print("  latency ms: scheduled send -> complete response; cpu, pg ms: the server process(es), all PostgreSQL "
+          "processes, per event;\n  conns: connections opened to the database; posted: chat.postMessage/chat.update "
+          "received by the fake (+r: remarks through a response_url);\n  answered ms: scheduled send -> the answer "
+          "at the fake; last s: the last answer after the last scheduled request")
+    row = "  {:<13} {:<5} {:>4} {:>5} {:>5} {:>4} {:>4} {:>6} {:>7} {:>7} {:>7} {:>6} {:>5} {:>5} {:>11} {:>7} {:>7} " \
+          "{:>6}"
+    print(row.format("target", "kind", "rate", "sent", "2xx", "err", ">3s", "thr/s", "p50", "p99", "max", "cpu", "pg",
+                     "conns", "posted", "ans p50", "ans p99", "last"))
+    nan = float("nan")
+    for (target, kind, rate), r in results.items():
+        lat, ans = r.latencies or [nan], r.answered or [nan]
+        ours = r.posted is not None
+        posted = f"{r.posted}/{r.sent}" + (f"+{r.remarks}r" if r.remarks else "") if ours else "-"
+        print(row.format(TARGETS[target], kind, rate, r.sent, r.ok, sum(r.errors.values()), r.late,
+                         f"{r.throughput:.1f}", f"{percentile(lat, .5):.1f}", f"{percentile(lat, .99):.1f}",
+                         f"{max(lat):.1f}", f"{r.cpu:.2f}", f"{r.pg_cpu:.2f}", r.sessions, posted,
+                         f"{percentile(ans, .5):.0f}" if ours else "-", f"{percentile(ans, .99):.0f}" if ours else "-",
+                         f"{r.last_answer:+.2f}" if r.last_answer is not None else "-"))
+    errors = {key: r.errors for key, r in results.items() if r.errors}
+    for (target, kind, rate), found in errors.items():
+        print(f"  errors {TARGETS[target]} {kind} {rate}/s: " + ", ".join(f"{k} {v}" for k, v in found.items()))
+    for (target, kind, rate), r in results.items():
+        if r.skipped:
+            print(f"  {TARGETS[target]} {kind} {rate}/s: {r.skipped} answer users had no button to press")
+    unmatched = [(key, r) for key, r in results.items() if r.posted is not None and len(r.answered) < r.ok]
+    for (target, kind, rate), r in unmatched:
+        print(f"  {TARGETS[target]} {kind} {rate}/s: {r.ok - len(r.answered)} answers not matched to their request "
+              f"(calls: " + ", ".join(f"{m} {n}" for m, n in r.methods.items()) + ")")
+
+    print()
+    ratios: list[tuple[str, int, float]] = []
+    if "press" in kinds:
+        for rate in rates:
+            bare = results["bare", "press", rate].cpu
+            parts = []
+            for count in replica_counts:
+                ratio = results[str(count), "press", rate].cpu / bare if bare > 0 else float("inf")
+                ratios.append((TARGETS[str(count)], rate, ratio))
+                per_replica = f" ({results[str(count), 'press', rate].cpu / count:.2f} ms per replica)" \
+                    if count > 1 else ""
+                parts.append(f"{TARGETS[str(count)]} {results[str(count), 'press', rate].cpu:.2f} ms "
+                             f"= {ratio:.1f}x{per_replica}")
+            print(f"  CPU per press at {rate}/s: bare {bare:.2f} ms; " + "; ".join(parts))
+    if "dm" in kinds:
+        for rate in rates:
+            bare = results["bare", "dm", rate].cpu
+            print(f"  CPU per DM at {rate}/s: bare {bare:.2f} ms; " + "; ".join(
+                f"{TARGETS[str(c)]} {results[str(c), 'dm', rate].cpu:.2f} ms = "
+                f"{results[str(c), 'dm', rate].cpu / bare if bare > 0 else float('inf'):.1f}x" for c in replica_counts))
+    if ratios:
+        worst = max(ratios, key=lambda x: x[2])
+        verdict = "met" if worst[2] <= 3 else "missed"
+        print(f"  Goal: CPU per button press at most 3x the bare app: {verdict} "
+              f"(highest {worst[2]:.1f}x, {worst[0]} at {worst[1]}/s)")
+    else:
+        print("  Goal: CPU per button press at most 3x the bare app: not measured (no presses)")
+    two = results.get(("2", "dm", 150))
+    if two is None:
+        print("  Goal: 150 DMs/s on two replicas with p99 under 1 s: not measured (needs --rates with 150, "
+              "--replicas with 2, --kinds with dm)")
+    else:
+        p99 = percentile(two.latencies or [float("inf")], .99)
+        verdict = "met" if p99 < 1000 and not two.errors and two.ok == two.sent else "missed"
+        answered = percentile(two.answered, .99) if two.answered else float("nan")
+        print(f"  Goal: 150 DMs/s on two replicas with p99 under 1 s: {verdict} (p99 {p99:.0f} ms, "
+              f"{sum(two.errors.values())} errors, throughput {two.throughput:.1f}/s; answers reached Slack "
+              f"p99 {answered:.0f} ms after the send)")
+    for name, found in problems.items():
+        if found:
+            print(f"  serve-{name} log: {sum(found.values())} warning/error lines: " + "; ".join(
+                f"{line} x{n}" for line, n in found.most_common(5)))
+        else:
+            print(f"  serve-{name} log: no warnings or errors")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="50,100,150", help="requests per second, comma-separated")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per rate")
+    parser.add_argument("--kinds", default="dm,press", help="dm, press or both")
+    parser.add_argument("--replicas", default="1,2", help="targets: 1 and/or 2 serve replicas")
+    parser.add_argument("--quick", action="store_true", help="a 2-second smoke run at 20/s")
+    parser.add_argument("--profile", default="", help="cProfile replica a into this file and summarise it")
+    parser.add_argument("--serve", nargs=2, metavar=("KIND", "ARG"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    for name in (*sw.PROXY_VARIABLES, *sw.SLACK_VARIABLES):
+        os.environ.pop(name, None)  # slack_sdk ignores NO_PROXY; AsyncApp reads SLACK_*
+    if args.serve:
+        asyncio.run(serve(*args.serve))
+        return 0
+    rates = [20] if args.quick else [int(r) for r in args.rates.split(",")]
+    seconds = 2.0 if args.quick else args.seconds
+    kinds = [k for k in ("dm", "press") if k in args.kinds.split(",")]
+    replica_counts = sorted({int(c) for c in args.replicas.split(",")} & {1, 2})
+    if not kinds or not replica_counts:
+        parser.error("--kinds needs dm and/or press, --replicas 1 and/or 2")
+    asyncio.run(run(rates, seconds, kinds, replica_counts, args.profile))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
