@@ -26,16 +26,12 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request  # noqa: E402
-from slack_bolt.async_app import AsyncAck, AsyncApp  # noqa: E402
-from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine  # noqa: E402
 
-from adapters.slack.app import EVENTS_PATH, MAX_BODY  # noqa: E402
 from bench.slack_ack import USERS as HOME_USERS  # noqa: E402
-from tests.adapters.slack import world as sw  # noqa: E402
+from bench.slack_ack import bare_app  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 from tests.reliability.served import LISTENING, environment, write_school  # noqa: E402
 
@@ -92,30 +88,6 @@ async def serve(kind: str, arg: str) -> None:
     while line := await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline):
         print(json.dumps(answer(line.split())), flush=True)
     await (fake.close() if kind == "fake" else runner.cleanup())
-
-
-def bare_app(api_url: str) -> web.Application:
-    """A Bolt app that acknowledges every button and DM and does nothing else, mounted as ours is."""
-    app = AsyncApp(signing_secret=sw.SECRET, client=AsyncWebClient(token="xoxb-test", base_url=api_url))
-
-    @app.action(re.compile(".*"))
-    async def only_ack(ack: AsyncAck) -> None:
-        await ack()
-
-    @app.event("message")
-    async def only_acked() -> None:  # Bolt acknowledges events itself
-        return None
-
-    async def events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
-
-    async def healthz(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    web_app = web.Application(client_max_size=MAX_BODY)
-    web_app.router.add_get("/healthz", healthz)
-    web_app.router.add_post(EVENTS_PATH, events)
-    return web_app
 
 
 class Child:

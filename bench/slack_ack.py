@@ -121,11 +121,17 @@ async def serve(kind: str, api_url: str, profile: str) -> None:
 
 
 def bare_app(api_url: str) -> web.Application:
+    """A Bolt app that acknowledges every button and DM and does nothing else, mounted as ours is
+    (the baseline here and in bench/load.py)."""
     app = AsyncApp(signing_secret=sw.SECRET, client=AsyncWebClient(token="xoxb-test", base_url=api_url))
 
     @app.action(re.compile(".*"))
     async def only_ack(ack: AsyncAck) -> None:
         await ack()
+
+    @app.event("message")
+    async def only_acked() -> None:  # Bolt acknowledges events itself
+        return None
 
     async def events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
