@@ -291,12 +291,14 @@ async def open_incident(latency: float) -> tuple[float, list[tuple[float, Any]]]
             steps = await answer_triage(world, sw.TEACHER)
             await world.press(sw.TEACHER, sw.find(steps, "Meld bij coördinator", fake.dm_id(sw.TEACHER)))
             assert (await world.submit(sw.TEACHER, REPORT))[0] == 200
-            found = re.search(r"\d{4}-\d{4}", sw.text_of(world.latest(sw.TEACHER)))
-            assert found and world.core.workers is not None, "no incident number in the confirmation"
+            assert world.core.workers is not None
             first, started = len(fake.calls), time.monotonic()
             await world.core.workers.run_once()
             seconds = time.monotonic() - started
-            number, channel = found.group(0), fake.channel_by_name(f"incident-{found.group(0)}")
+            # The confirmation comes through the outbox, in the round just timed.
+            found = re.search(r"Incident (\d{4}-\d{4}) is gemeld", sw.text_of(world.latest(sw.TEACHER)))
+            assert found, "no confirmation with the incident number"
+            number, channel = found.group(1), fake.channel_by_name(f"incident-{found.group(1)}")
             assert channel is not None and channel.is_private and {sw.VP, sw.DIRECTIE} <= fake.members(channel.id)
             assert number in sw.text_of(fake.messages_in(channel.id)[0]), "no card in the channel"
             for coordinator in (sw.VP, sw.DIRECTIE):

@@ -41,7 +41,7 @@ async def open_incident(latency: float, space: str) -> tuple[float, list[tuple[f
         teams, graph, people = world.teams, world.graph, world.people
         teams.latency = graph.latency = latency
         try:
-            number = await report(world)
+            number = await report(world, deliver=False)  # the round that opens it is what is timed
             first_teams, first_graph, cards = len(teams.calls), len(graph.calls), list[Any]()
 
             def later(card: Any) -> list[str]:  # checked after the timed round (module docstring)
