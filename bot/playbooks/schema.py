@@ -186,6 +186,10 @@ class Playbook(_Model):
     """Concepts that make this playbook less likely: a pupil-incident protocol when the
     staff member asking is the one targeted, or any incident when the question is about
     teaching or policy."""
+    examples: TextList | None = None
+    """Questions staff might type about this situation, written fresh and varied in
+    situation (target, culprit, platform, explicit or implied, Flemish, phone style, long
+    stories). The learned router is trained on them (``protocolwijzer train-router``)."""
     do_now: Text
     questions: list[Question] = []
     steps: Annotated[list[Step], Field(min_length=1)]
