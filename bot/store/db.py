@@ -6,8 +6,8 @@ same way. The schema is made and upgraded by migrations (:mod:`bot.store.migrate
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
