@@ -204,7 +204,9 @@ def checked_request(body: bytes, headers: Mapping[str, str], secret: str, *, que
         return None, (400, "not UTF-8")
     if not SignatureVerifier(secret).is_valid(text, timestamp, headers.get("X-Slack-Signature", "")):
         return None, (401, "bad signature")
-    as_json = headers.get("Content-Type", "").split(";")[0].strip() == "application/json" or text.startswith("{")
+    as_json = "json" in headers.get("Content-Type", "")
+    if not as_json and text.startswith("{"):  # Bolt would read it as JSON; Slack never sends that
+        return None, (400, "not a Slack request")
     try:
         request = AsyncBoltRequest(body=text, query=query, headers=headers)  # type: ignore[arg-type]
     except (ValueError, RecursionError, AttributeError, TypeError, KeyError, IndexError):
