@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     route.add_argument("--lang", choices=["nl", "en"], help="language of the question (default: detected)")
     route.add_argument("--json", action="store_true", help="print JSON")
 
+    train = sub.add_parser("train-router", help="train the learned router on the playbooks' examples and write "
+                                                "_router_model.json beside them (needs the dev extra)")
+    train.add_argument("--playbooks", type=Path, help="playbook directory (default $PLAYBOOKS_DIR)")
+    train.add_argument("--tune-on", type=Path, nargs="*", default=[],
+                       help="question files (q, expect) to tune the thresholds on besides held-out examples; "
+                            "never trained on (the repository uses tests/data/*.yaml)")
+
     show = sub.add_parser("show", help="render a playbook as Markdown for review")
     show.add_argument("playbook", help="playbook id, e.g. naaktbeeld-sexting")
     show.add_argument("--lang", choices=["nl", "en"], default="nl")
@@ -94,6 +101,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _lint(settings, args.paths, args.school)
     if args.command == "route":
         return _route(settings, args.question, args.lang, as_json=args.json)
+    if args.command == "train-router":
+        return _train_router(args.playbooks or settings.playbooks_dir, args.tune_on)
     if args.command == "show":
         return _show(settings, args.playbook, args.lang, args.jurisdiction)
     if args.command == "export":
@@ -140,15 +149,28 @@ def _route(settings: Settings, question: str, lang: str | None, *, as_json: bool
 
     library, _problems = load_library(settings.playbooks_dir)
     router = Router(library)
-    matches = router.rank(question)
+    route = router.route(question)
     detected = lang or router.detect_language(question) or settings.default_lang
     if as_json:
-        print(json.dumps({"lang": detected, "matches": [{"playbook": m.playbook, "score": m.score} for m in matches]}))
+        print(json.dumps({"lang": detected, "decision": route.decision, "playbooks": list(route.playbooks),
+                          "matches": [{"playbook": m.playbook, "score": m.score} for m in route.matches]}))
         return 0
-    if not matches:
-        print("no matching playbook (out of scope)")
-    for match in matches:
+    shown = {"open": "open", "choose": "choose (Bedoel je…?)", "menu": "menu (out of scope)"}[route.decision]
+    print(f"decision: {shown}" + (f": {', '.join(route.playbooks)}" if route.playbooks else ""))
+    for match in route.matches:
         print(f"{match.score:.3f}  {match.playbook}")
+    return 0
+
+
+def _train_router(directory: Path, tune_on: list[Path]) -> int:
+    try:
+        import sklearn  # noqa: F401
+
+        from bot.conversation.training import train
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        print(f"protocolwijzer: train-router needs the dev extra (scikit-learn): {exc}", file=sys.stderr)
+        return 1
+    train(directory, tune_on=tune_on)
     return 0
 
 

@@ -168,9 +168,13 @@ def other_language(lang: str) -> str:
 def suggest_intro(lang: str) -> str:
     return _pick(
         lang,
-        "Ik weet niet zeker welk protocol je bedoelt. Past een van deze?",
-        "I am not sure which protocol you mean. Does one of these fit?",
+        "Bedoel je een van deze protocollen?",
+        "Do you mean one of these protocols?",
     )
+
+
+def something_else(lang: str) -> str:
+    return _pick(lang, "Iets anders", "Something else")
 
 
 def not_understood(lang: str) -> str:

@@ -167,7 +167,7 @@ class SlackListeners:
             shared = FileShared(conversation_key(user.id), user, channel, with_bot=True)
             for reply in await self.core.handle(shared):
                 await self.answers.whisper(Origin(user.id, channel, thread_ts=thread), reply)
-        if text.strip() and self.core.router.rank(text):
+        if text.strip() and self.core.router.route(text).decision != "menu":
             await self._answer(TextMessage(conversation_key(user.id), user, text), Origin(user.id))
             await self.platform.client.chat_postEphemeral(channel=channel, user=user.id, thread_ts=thread,
                                                           text=texts.answered_privately(lang))

@@ -172,7 +172,7 @@ class TeamsHandlers:
             await self._answer(TextMessage(conversation_key(user.id), user, text), origin)
             return
         # A mention in a channel or group chat.
-        if self.core.router.rank(text):
+        if self.core.router.route(text).decision != "menu":
             lang = self.core.router.detect_language(text) or self.lang
             await self._answer(TextMessage(conversation_key(user.id), user, text), await self._in_personal_chat(user))
             await self._note(origin, texts.answered_privately(lang), lang)

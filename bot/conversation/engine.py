@@ -102,15 +102,13 @@ class Engine:
     def _route(self, state: ConversationState, text: str) -> Decision:
         lang = self.router.detect_language(text) or state.lang
         state = state.evolve(lang=lang, sexual_hint=self.router.mentions(text, "sexual"))
-        available = set(self.library.ids_for(self.jurisdiction))
-        matches = [m for m in self.router.rank(text) if m.playbook in available]
-        chosen = self.router.pick(matches)
-        metrics.ROUTER.labels("open" if chosen else "choose" if matches else "menu").inc()
-        if chosen:
-            return self._start(state, chosen, replace=False)
-        if matches:
+        route = self.router.route(text, set(self.library.ids_for(self.jurisdiction)))
+        metrics.ROUTER.labels(route.decision).inc()
+        if route.decision == "open":
+            return self._start(state, route.playbooks[0], replace=False)
+        if route.decision == "choose":
             new = state.evolve(view=View.SUGGEST, playbook=None, answers={},
-                               suggestions=tuple(m.playbook for m in matches[:3]), version=state.version + 1)
+                               suggestions=route.playbooks, version=state.version + 1)
             return Decision(new, (self._render(new),))
         new = state.evolve(view=View.MENU, playbook=None, answers={}, suggestions=(), version=state.version + 1)
         return Decision(new, (views.menu(new, self.library, intro=texts.not_understood(lang)),))

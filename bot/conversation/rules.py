@@ -1,4 +1,8 @@
-"""Free text (Dutch or English, phone style) -> ranked playbooks, or nothing.
+"""The rule router: free text -> ranked playbooks by trigger words and concept combinations.
+
+The learned router (:mod:`bot.conversation.router`) replaced it for routing where a trained
+model is present; these rules remain the fallback for a playbook directory without a current
+model, and :meth:`RuleRouter.mentions` tells whether a question speaks of a concept.
 
 Two kinds of evidence, both written as data by the playbook authors:
 
@@ -73,7 +77,7 @@ class _Trigger:
     weight: float
 
 
-class Router:
+class RuleRouter:
     """Built once per playbook library; ranking is pure and safe to share."""
 
     def __init__(self, library: PlaybookLibrary) -> None:
@@ -82,6 +86,7 @@ class Router:
         self._vocab: dict[str, list[str]] = {}
         self._vocab_set: dict[str, frozenset[str]] = {}
         self._words: dict[str, list[tuple[str, str]]] = {}  # (unstemmed word, its stem), for compounds
+        self.known = frozenset(library.ids())
         total = max(len(library), 1)
         for lang in LANGS:
             owners: dict[Phrase, set[str]] = defaultdict(set)

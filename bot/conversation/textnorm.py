@@ -20,7 +20,9 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 ABBREVIATIONS = {
     "lln": "leerlingen", "ll": "leerling", "lln.": "leerlingen", "ouds": "ouders",
     "insta": "instagram", "ig": "instagram", "snap": "snapchat", "sc": "snapchat", "fb": "facebook",
-    "yt": "youtube", "wa": "whatsapp", "app": "app", "appje": "app", "dm": "dm", "dms": "dm",
+    "yt": "youtube", "app": "app",
+    # Flemish spoken forms ("wa moet ik doen", "da mag ni"); "wa" is not WhatsApp here.
+    "wa": "wat", "ni": "niet", "da": "dat", "appje": "app", "dm": "dm", "dms": "dm",
     "pic": "picture", "pics": "pictures", "vid": "video", "vids": "videos", "nudez": "nudes",
     "tt": "tiktok", "groepsappje": "groepsapp", "filmke": "filmpje", "fotoke": "fotootje",
 }

@@ -66,18 +66,17 @@ def menu(state: ConversationState, library: PlaybookLibrary, *, intro: str | Non
 
 
 def suggestions(state: ConversationState, library: PlaybookLibrary) -> Reply:
+    """"Bedoel je…?": up to three protocols as buttons and "Iets anders" (the menu), so that a
+    question the router is not sure of is one tap from the right protocol, never a dead end."""
     loc = _locale(state)
-    choices = []
-    lines = []
-    for playbook_id in state.suggestions:
-        playbook = library.get(playbook_id)
-        if playbook:
-            choices.append(Button(payloads.encode(state.version, "pick", playbook.id), loc.t(playbook.title)))
-            lines.append(f"- **{loc.t(playbook.title)}**: {loc.t(playbook.summary)}")
-    body = texts.suggest_intro(loc.lang) + "\n\n" + "\n".join(lines)
-    nav = _nav(state, back=False, steps_toggle=None)
+    choices = [Button(payloads.encode(state.version, "pick", playbook.id), loc.t(playbook.title))
+               for playbook_id in state.suggestions if (playbook := library.get(playbook_id))]
+    choices.append(Button(payloads.encode(state.version, "menu"), texts.something_else(loc.lang)))
+    other = "en" if loc.lang == "nl" else "nl"
+    actions = (Button(payloads.encode(state.version, "lang", other), texts.other_language(loc.lang)),)
     sections = (Section(texts.no_copy_first(loc.lang), tone=Tone.DANGER),) if state.sexual_hint else ()
-    return Reply(texts.suggest_intro(loc.lang), (*sections, Section(body)), tuple(choices), nav, lang=loc.lang)
+    return Reply(texts.suggest_intro(loc.lang), (*sections, Section(texts.suggest_intro(loc.lang))), tuple(choices),
+                 actions, lang=loc.lang)
 
 
 def _opening(playbook: Playbook, state: ConversationState) -> list[Section]:

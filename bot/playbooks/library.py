@@ -15,10 +15,13 @@ log = logging.getLogger(__name__)
 
 
 class PlaybookLibrary:
-    def __init__(self, playbooks: Iterable[Playbook], concepts: Mapping[str, TextList] | None = None) -> None:
+    def __init__(self, playbooks: Iterable[Playbook], concepts: Mapping[str, TextList] | None = None,
+                 directory: Path | None = None) -> None:
         ordered = sorted(playbooks, key=lambda p: sort_key(p.id))
         self._by_id = {playbook.id: playbook for playbook in ordered}
         self.concepts: dict[str, TextList] = dict(concepts or {})
+        #: Where the playbooks were read from: the router's model lives beside them.
+        self.directory = directory
 
     def get(self, playbook_id: str | None) -> Playbook | None:
         return self._by_id.get(playbook_id or "")
@@ -72,4 +75,4 @@ def load_library(directory: Path) -> tuple[PlaybookLibrary, list[str]]:
     problems = blocking + soft
     for problem in problems:
         log.warning("playbook problem: %s", problem)
-    return PlaybookLibrary(good, result.concepts), problems
+    return PlaybookLibrary(good, result.concepts, directory), problems

@@ -34,7 +34,33 @@ def lint_paths(playbook_paths: list[Path], directory_path: Path | None = None) -
     problems.extend(contact_problems)
     for item in result.playbooks:
         problems.extend(lint_contacts(item, contact_list))
+    problems.extend(lint_examples(result.playbooks))
+    for folder in playbook_paths:
+        if folder.is_dir():
+            from bot.conversation.model import lint_model  # here: the model module imports the library
+
+            problems.extend(lint_model(folder, [item.playbook for item in result.playbooks], result.concepts))
     return list(dict.fromkeys(problems))  # a broken module is reported once, not per playbook
+
+
+def lint_examples(loaded: list[LoadedPlaybook]) -> list[str]:
+    """An example written twice, in one playbook or in two: the model would learn one situation
+    as two protocols, or one example twice as much."""
+    from bot.conversation.textnorm import tokens
+
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for item in loaded:
+        examples = item.playbook.examples
+        for lang in ("nl", "en"):
+            for index, text in enumerate(examples.get(lang) if examples else []):
+                key = " ".join(tokens(text))
+                where = item.doc.where(("examples", lang, index))
+                if key in seen:
+                    problems.append(f"{where}: example is a duplicate of one in {seen[key]}")
+                else:
+                    seen[key] = where
+    return problems
 
 
 def lint_contacts(item: LoadedPlaybook, contact_list: contacts.ContactList | None) -> list[str]:

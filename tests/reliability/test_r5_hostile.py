@@ -136,7 +136,11 @@ async def mention_and_command(served: Served, fake: FakeSlack, results: Results)
 async def hostile_report(served: Served, fake: FakeSlack, results: Results) -> str:
     """A real report whose question and every field carry the injection, NUL, RTL and zero-width
     characters; first a forged 40,000-character submission of the same form."""
-    await dm(served, fake, TEACHER, f"{QUESTION} {INJECTION} {MARKER}")
+    answer = await dm(served, fake, TEACHER, f"{QUESTION} {INJECTION} {MARKER}")
+    if "Bedoel je" in text_of(answer):  # the noise around it leaves the router unsure: one tap
+        status, _ = await press(served, fake, TEACHER, find(answer, "Naakt- of seksueel beeld", fake.dm_id(TEACHER)))
+        assert status == 200, status
+        await quiet(fake, settle=0.2)
     steps = await answer_triage(served, fake, TEACHER, ANSWERS)
     opened = len(fake.opened_views)
     status, _ = await press(served, fake, TEACHER, find(steps, "Meld bij coördinator", fake.dm_id(TEACHER)))

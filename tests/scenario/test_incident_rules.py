@@ -16,7 +16,7 @@ from bot.store.db import session_factory
 from tests.fakes.platform import FakePlatform
 from tests.scenario.school import EVENING, School, button, open_school
 
-NUDE = "er gaat een naaktfoto rond van een leerling, wat moet ik doen?"
+NUDE = "er gaat een naaktfoto rond van een leerling uit 3B, wat moet ik doen?"
 NUDE_ANSWERS = {"distress": "no", "minor": "yes", "staff": "no", "extortion": "no"}
 BULLY = "een leerling wordt al weken gepest in de groepsapp van de klas"
 BULLY_ANSWERS = {"threat": "no", "distress": "no", "images": "none", "bully-known": "our-school", "pattern": "repeated"}

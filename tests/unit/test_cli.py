@@ -42,17 +42,19 @@ def test_lint_missing_path_exits_1(tmp_path: Path) -> None:
 
 
 def test_route_json_shape() -> None:
-    result = cli("route", "--json", "er gaat een naaktfoto rond van een leerling")
+    result = cli("route", "--json", "er gaat een naaktfoto rond van een leerling uit 3B, wat moet ik doen?")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["lang"] == "nl"
+    assert data["decision"] == "open" and data["playbooks"] == ["naaktbeeld-sexting"]
     assert data["matches"][0]["playbook"] == "naaktbeeld-sexting"
     assert all(set(m) == {"playbook", "score"} for m in data["matches"])
 
 
-def test_route_out_of_scope_gives_empty_matches() -> None:
+def test_route_out_of_scope_gives_the_menu() -> None:
     result = cli("route", "--json", "--lang", "en", "I forgot my password")
-    assert json.loads(result.stdout) == {"lang": "en", "matches": []}
+    data = json.loads(result.stdout)
+    assert data["lang"] == "en" and data["decision"] == "menu" and data["playbooks"] == []
 
 
 async def test_terminal_chat(tmp_path: Path) -> None:

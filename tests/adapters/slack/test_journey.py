@@ -18,7 +18,7 @@ from tests.adapters.slack.world import (
     text_of,
 )
 
-QUESTION = "er gaat een naaktfoto rond van een leerling <!channel> wat moet ik doen?"
+QUESTION = "er gaat een naaktfoto rond van een leerling uit 3B <!channel>"
 ANSWERS = {"distress": "Nee", "minor": "Ja", "staff": "Nee", "extortion": "Nee"}
 REPORT = {"what": "Foto van leerling K. gaat rond <@UDIR0001>", "where": "WhatsApp-groep", "since": "gisteren"}
 
@@ -138,7 +138,7 @@ async def test_a_long_answer_spans_messages_that_are_replaced_together(world: Sl
     """All steps of a protocol do not fit in one Slack message: they take several, and
     going back replaces them all (the extra ones are removed) instead of leaving stale ones."""
     fake = world.fake
-    await world.dm(TEACHER, "iemand bedreigt online een leerling met geweld")
+    await world.dm(TEACHER, "een leerling wordt online bedreigd met geweld, wat moet ik doen?")
     steps = await answer_triage(world, TEACHER)
     before = fake.messages_in(TEACHER)
     await world.press(TEACHER, find(steps, "Alle stappen", fake.dm_id(TEACHER)))

@@ -14,7 +14,7 @@ from tests.adapters.teams.world import Shown, TeamsWorld
 from tests.fakes import teams_activities as a
 from tests.fakes.teams_connector import buttons
 
-QUESTION = "er gaat een naaktfoto rond van een leerling, wat moet ik doen?"
+QUESTION = "er gaat een naaktfoto rond van een leerling uit 3B, wat moet ik doen?"
 ANSWERS = {"distress": "Nee", "honour": "Nee", "minor": "Ja", "staff": "Nee", "extortion": "Nee"}
 REPORT = {"what": "Foto van leerling K. gaat rond in de klassenapp", "where": "WhatsApp-groep", "since": "gisteren"}
 
@@ -160,7 +160,7 @@ async def test_a_long_answer_spans_cards_that_are_replaced_together(world: Teams
     """All steps of a protocol may not fit in one Teams message: they take several cards, and the
     next press replaces them all (the extra ones are deleted) instead of leaving stale ones."""
     teams, teacher = world.teams, world.people["teacher"]
-    await world.say("teacher", "iemand bedreigt online een leerling met geweld")
+    await world.say("teacher", "een leerling wordt online bedreigd met geweld, wat moet ik doen?")
     steps = await answer_triage(world, "teacher")
     await world.press("teacher", steps, "Alle stappen")
     shown = teams.messages_to(teacher)

@@ -1,4 +1,4 @@
-"""How the router scores, on a small synthetic library (independent of playbook wording)."""
+"""How the rule router scores, on a small synthetic library (independent of playbook wording)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation.router import Router
+from bot.conversation.rules import RuleRouter as Router
 from tests.unit.conversation.helpers import library_from_text
 from tests.unit.playbooks.sample import VALID
 
