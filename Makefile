@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint typecheck bench clean image
+.PHONY: run test lint typecheck bench router clean image
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test: lint typecheck
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/routing.py
+
+# Train the router on the playbooks' examples after changing them (lint says when): thresholds are
+# tuned on held-out examples and on the project's own sample questions, never on routing_eval.yaml.
+router: $(VENV)/.test-installed
+	$(BIN)/protocolwijzer train-router --tune-on tests/data/dev_questions.yaml tests/data/extra_questions.yaml \
+		tests/data/out_of_scope.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -17,6 +17,7 @@ after it (:class:`bot.ports.RetryLater`) instead of holding its round.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -121,8 +122,16 @@ class ReadRetryHandler(AsyncRetryHandler):
         return isinstance(error, ServerConnectionError | ClientOSError)
 
 
+#: The Web API client's logger, with a level of its own. slack_sdk checks ``logger.level <=
+#: DEBUG`` (not ``isEnabledFor``) before it formats every request, blocks and all, into a debug
+#: line: with the level unset (0) it did so on every call, a twentieth of a button press's CPU,
+#: for a line our log handlers then drop.
+CLIENT_LOGGER = logging.getLogger("slack_sdk.web.async_client")
+CLIENT_LOGGER.setLevel(logging.INFO)
+
+
 def make_client(token: str, api_url: str = DEFAULT_API_URL, *, timeout: int = 10) -> AsyncWebClient:
-    return AsyncWebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=[
+    return AsyncWebClient(token=token, base_url=api_url, timeout=timeout, logger=CLIENT_LOGGER, retry_handlers=[
         # Only a connection that was never made: nothing reached Slack.
         AsyncConnectionErrorRetryHandler(max_retry_count=2, error_types=[ClientConnectorError]),
         ShortRateLimitRetryHandler(),
