@@ -173,6 +173,14 @@ def suggest_intro(lang: str) -> str:
     )
 
 
+def suggest_hint(lang: str) -> str:
+    return _pick(
+        lang,
+        "Kies het protocol dat past, of **Iets anders** voor alle protocollen.",
+        "Choose the protocol that fits, or **Something else** for all protocols.",
+    )
+
+
 def something_else(lang: str) -> str:
     return _pick(lang, "Iets anders", "Something else")
 

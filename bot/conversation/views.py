@@ -75,7 +75,7 @@ def suggestions(state: ConversationState, library: PlaybookLibrary) -> Reply:
     other = "en" if loc.lang == "nl" else "nl"
     actions = (Button(payloads.encode(state.version, "lang", other), texts.other_language(loc.lang)),)
     sections = (Section(texts.no_copy_first(loc.lang), tone=Tone.DANGER),) if state.sexual_hint else ()
-    return Reply(texts.suggest_intro(loc.lang), (*sections, Section(texts.suggest_intro(loc.lang))), tuple(choices),
+    return Reply(texts.suggest_intro(loc.lang), (*sections, Section(texts.suggest_hint(loc.lang))), tuple(choices),
                  actions, lang=loc.lang)
 
 
