@@ -40,9 +40,7 @@ async def serve_slack(settings: Settings, host: str | None, port: int | None, *,
         try:
             identity = await check_token(service)
         except (SlackApiError, OSError) as exc:
-            error = exc.response.get("error", "") if isinstance(exc, SlackApiError) else type(exc).__name__
-            print(f"protocolwijzer: Slack refused SLACK_BOT_TOKEN ({error}); copy the Bot User OAuth Token again",
-                  file=sys.stderr)
+            print(f"protocolwijzer: {_token_refusal(exc)}", file=sys.stderr)
             return 1
         log.info("Slack workspace %s as %s (%s mode)", identity.get("team", "?"), identity.get("user", "?"),
                  config.mode)
@@ -65,3 +63,15 @@ async def serve_slack(settings: Settings, host: str | None, port: int | None, *,
     finally:
         await core.close()
     return 0
+
+
+def _token_refusal(exc: SlackApiError | OSError) -> str:
+    """Why ``auth.test`` failed, in one line: Slack's own error names the token; an answer that is
+    not Slack's JSON (a proxy's page, a wrong SLACK_API_URL) or no answer names the address."""
+    if not isinstance(exc, SlackApiError):
+        return f"cannot reach the Slack Web API ({type(exc).__name__}); check SLACK_API_URL and the network"
+    data = exc.response.data
+    if not isinstance(data, dict):
+        return (f"the Slack Web API answered HTTP {exc.response.status_code} without Slack's JSON; "
+                "check SLACK_API_URL (unset for slack.com) and any proxy")
+    return f"Slack refused SLACK_BOT_TOKEN ({data.get('error', '')}); copy the Bot User OAuth Token again"

@@ -83,3 +83,14 @@ async def test_a_refused_token_stops_the_start(tmp_path: Path) -> None:
         _, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 1
     assert "invalid_auth" in stderr.decode() and "Traceback" not in stderr.decode()
+
+
+async def test_an_address_that_is_not_the_slack_api_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    """A wrong SLACK_API_URL (here a page that answers 404 in plain text) says so, without a traceback."""
+    async with FakeSlack() as fake:
+        process = await start(environment(tmp_path, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET,
+                                          SLACK_API_URL=fake.url + "nowhere/"))
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    text = stderr.decode()
+    assert process.returncode == 1
+    assert "HTTP 404" in text and "SLACK_API_URL" in text and "Traceback" not in text, text
