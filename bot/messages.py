@@ -70,6 +70,12 @@ class Section:
     collapsed: bool = False
     """A hint: adapters that can show the title and fields, and reveal text and footnote
     on request, so a long list of steps stays scannable on a phone."""
+    more: Button | None = None
+    """For a collapsed section, on platforms that cannot fold text away (Slack): the button
+    that sends its text as a message of its own. Adapters that fold ignore it."""
+    buttons: tuple[Button, ...] = ()
+    """Buttons drawn right after this section (the report button above a long list of steps,
+    so it is not a few screens down)."""
 
 
 @dataclass(frozen=True)

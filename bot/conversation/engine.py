@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from dataclasses import replace as _dc_replace
 
 from bot import metrics, texts
-from bot.conversation import payloads, views
+from bot.conversation import payloads, typed_answers, views, wording
 from bot.conversation.router import Router
 from bot.conversation.state import ConversationState, View
 from bot.directory import SchoolDirectory
@@ -22,7 +22,7 @@ from bot.events import ButtonPressed, Command, ConversationEvent, FormSubmitted,
 from bot.incidents import form as report_form
 from bot.incidents import texts as incident_texts
 from bot.incidents.form import ReportForm
-from bot.messages import Reply, Section
+from bot.messages import Reply, Section, Tone
 from bot.playbooks import paths
 from bot.playbooks.library import PlaybookLibrary
 
@@ -97,7 +97,36 @@ class Engine:
         command = _TEXT_COMMANDS.get(_normalise_command(event.text))
         if command:
             return self._on_command(state, *command, replace=False)
+        if state.view is View.QUESTION:
+            return self._typed_answer(state, event.text)
+        if state.view is View.SUGGEST:
+            number = typed_answers.chosen_number(event.text, len(state.suggestions))
+            if number:
+                return self._start(state, state.suggestions[number - 1], replace=False)
         return self._route(state, event.text)
+
+    def _typed_answer(self, state: ConversationState, text: str) -> Decision:
+        """Typed text at a triage question: an answer when it names one option; a new question
+        when it clearly is one (routed anew, and said so); else the same question again, with
+        the same buttons (the version stays, so the buttons above keep working too)."""
+        playbook = self.library.get(state.playbook)
+        pending = paths.next_question(playbook, state.effective_answers()) if playbook else None
+        if playbook is None or pending is None:
+            return self._route(state, text)
+        option_id = typed_answers.match_option(pending, text)
+        if option_id is not None:
+            answers = {**state.answers, pending.id: option_id}
+            decision = self._show(state.evolve(answers=answers, view=View.QUESTION), replace=False)
+            option = next(o for o in pending.options if o.id == option_id)
+            label = views.Locale(state.lang, state.known_jurisdiction()).t(option.label)
+            return _with_notice(decision, wording.understood_as(state.lang, label), Tone.INFO)
+        if not typed_answers.looks_like_an_answer(text):
+            route = self.router.route(text, set(self.library.ids_for(self.jurisdiction)))
+            if route.decision != "menu" and route.playbooks and route.playbooks[0] != state.playbook:
+                decision = self._route(state, text)
+                return _with_notice(decision, wording.new_question(decision.state.lang), Tone.INFO)
+        again = self._render(state)
+        return _with_notice(Decision(state, (again,)), wording.answer_again(state.lang), Tone.WARNING)
 
     def _route(self, state: ConversationState, text: str) -> Decision:
         lang = self.router.detect_language(text) or state.lang
@@ -147,6 +176,10 @@ class Engine:
         payload = payloads.decode(raw)
         if payload is None:
             return _remark(state, texts.unknown_button(state.lang))
+        if payload.verb == "more":  # shows a text, changes nothing: any version of the protocol will do
+            return self._more(state, payload.arg)
+        if payload.verb == "report" and state.reported:  # an old report button: say which incident it is
+            return _remark(state, wording.already_reported(state.lang, state.reported))
         if payload.version != state.version:
             return _remark(state, texts.stale_button(state.lang))
         verb, arg = payload.verb, payload.arg
@@ -169,6 +202,8 @@ class Engine:
                 and paths.next_question(playbook, state.effective_answers()) is None)
 
     def _open_form(self, state: ConversationState) -> Decision:
+        if state.reported:
+            return _remark(state, wording.already_reported(state.lang, state.reported))
         if not self._reportable(state):
             return _remark(state, texts.stale_button(state.lang))
         new = state.evolve(view=View.REPORT, version=state.version + 1, name_warned=False)
@@ -217,8 +252,17 @@ class Engine:
     def _start(self, state: ConversationState, playbook_id: str, *, replace: bool) -> Decision:
         if playbook_id not in self.library.ids_for(self.jurisdiction):
             return _remark(state, texts.protocol_unavailable(state.lang))
-        new = state.evolve(view=View.QUESTION, playbook=playbook_id, answers={}, suggestions=())
+        new = state.evolve(view=View.QUESTION, playbook=playbook_id, answers={}, suggestions=(), reported="")
         return self._show(new, replace=replace)
+
+    def _more(self, state: ConversationState, target: str) -> Decision:
+        """A folded step's (or the do-now block's) full text as a message of its own, for
+        platforms that cannot fold text away. Read-only: any version of the protocol will do."""
+        playbook = self.library.get(state.playbook)
+        reply = views.details(state, playbook, target) if playbook else None
+        if reply is None:
+            return _remark(state, texts.stale_button(state.lang))
+        return Decision(state, (reply,))
 
     def _show(self, state: ConversationState, *, replace: bool) -> Decision:
         new = state.evolve(version=state.version + 1)
@@ -235,6 +279,14 @@ class Engine:
 
 def _replacing(reply: Reply, replace: bool) -> Reply:
     return reply if reply.replace == replace else _dc_replace(reply, replace=replace)
+
+
+def _with_notice(decision: Decision, text: str, tone: Tone) -> Decision:
+    """The decision with a short line above its first reply (a typed answer read back, a
+    question asked again, a new question routed)."""
+    first, *rest = decision.replies
+    noticed = _dc_replace(first, sections=(Section(text, tone=tone), *first.sections))
+    return _dc_replace(decision, replies=(noticed, *rest))
 
 
 def _remark(state: ConversationState, text: str, *, field: str = "") -> Decision:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PREFIX = "pw1"
-VERBS = frozenset({"pick", "ans", "back", "restart", "all", "steps", "menu", "lang", "related", "report", "submit"})
+VERBS = frozenset({"pick", "ans", "back", "restart", "all", "steps", "menu", "lang", "related", "report", "submit",
+                   "more"})
 
 
 @dataclass(frozen=True)

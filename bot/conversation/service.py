@@ -61,8 +61,9 @@ class ConversationService:
                 # Effects first: each is idempotent per (conversation, version), so a retry
                 # after a conflict finds the incident instead of opening a second one.
                 extra = [await self._carry_out(effect, event, f"{key}#{state.version}") for effect in decision.effects]
+                new_state = _remember_report(decision.state, extra)
                 try:
-                    await self.store.save(key, decision.state, expected=stored)
+                    await self.store.save(key, new_state, expected=stored)
                 except StoreConflict:
                     log.info("conversation update conflict, retrying", extra={"platform": event.key.platform})
                     continue
@@ -78,3 +79,12 @@ class ConversationService:
         if self.reporting is None:
             raise UserFacingError("reporting is not configured (no school directory)")
         return await self.reporting.report(effect, reporter=event.user, source_key=source_key)
+
+
+def _remember_report(state: ConversationState, replies: list[Reply]) -> ConversationState:
+    """After a report, the steps say "Gemeld als incident 2026-0042" instead of offering a
+    second report: the number comes from the receipt the report returned."""
+    from bot.incidents.reporting import RECEIPT  # reporting imports the engine: not at import time
+
+    number = next((reply.meta[RECEIPT] for reply in replies if reply.meta.get(RECEIPT)), "")
+    return state.evolve(reported=number) if number else state

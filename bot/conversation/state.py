@@ -41,6 +41,9 @@ class ConversationState:
     name_warned: bool = False
     """The open report form was warned once that it seems to hold a full name; the next
     submit goes through (a warning, not a block)."""
+    reported: str = ""
+    """The number of the incident this walk through the protocol was reported as: its steps
+    then say so instead of offering a second report (cleared when a protocol is started)."""
 
     def effective_answers(self) -> dict[str, str]:
         """The user's answers plus what the school directory answers for them."""
@@ -73,6 +76,7 @@ class ConversationState:
                 version=int(data.get("version", 0)),
                 sexual_hint=data.get("sexual_hint") is True,
                 name_warned=data.get("name_warned") is True,
+                reported=str(data.get("reported") or "")[:20],
             )
         except (TypeError, ValueError):
             return cls()  # a corrupt row restarts the conversation rather than failing

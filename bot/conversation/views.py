@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import texts
-from bot.conversation import payloads
+from bot.conversation import payloads, wording
 from bot.conversation.state import ConversationState, View
 from bot.incidents import texts as incident_texts
 from bot.messages import Button, ButtonStyle, Field, Reply, Section, Tone
@@ -80,21 +80,32 @@ def suggestions(state: ConversationState, library: PlaybookLibrary) -> Reply:
 
 
 def _opening(playbook: Playbook, state: ConversationState) -> list[Section]:
-    """What every screen of a protocol opens with: the compact 112 line, the notices of
-    chosen options (most recent first: urgent by design), then the do-now block.
+    """What every screen of a protocol opens with: the notices of chosen options (most recent
+    first: urgent by design), the compact 112 line once, then the do-now block: in full on the
+    first screen, folded to its title on later ones (it was read there; on Slack and Teams the
+    card is updated in place, so it stays one tap away).
 
     When the typed question spoke of something sexual, the first screen opens with the
     no-copy rule before anything else (C-01): the do-now block itself when it opens with
     that rule (the nude-image protocols), else the rule on its own."""
     loc = _locale(state)
-    do_now = Section(loc.t(playbook.do_now), title=texts.do_now_title(loc.lang), tone=Tone.WARNING)
-    sections = [Section(texts.acute_danger(loc.lang), tone=Tone.DANGER)]
+    first_screen = not state.answers
+    do_now = Section(loc.t(playbook.do_now), title=texts.do_now_title(loc.lang), tone=Tone.WARNING,
+                     collapsed=not first_screen,
+                     more=None if first_screen else Button(payloads.encode(state.version, "more", "do-now"),
+                                                           wording.more(loc.lang)))
+    notices = []
     for question_id, option_id in reversed(state.answers.items()):
         question = playbook.question(question_id)
         option = next((o for o in question.options if o.id == option_id), None) if question else None
         if option and option.notice:
-            sections.append(Section(loc.t(option.notice), tone=Tone.DANGER))
-    if state.sexual_hint and not state.answers:
+            notices.append(Section(loc.t(option.notice), tone=Tone.DANGER))
+    # The 112 line once (research A.4 rule 2, S-063): a notice or the do-now block on screen
+    # may already say it.
+    shown = [n.text for n in notices] + ([do_now.text] if first_screen else [])
+    sections = notices if any("112" in text for text in shown) else [
+        Section(texts.acute_danger(loc.lang), tone=Tone.DANGER), *notices]
+    if state.sexual_hint and first_screen:
         if texts.opens_with_no_copy(do_now.text):
             return [do_now, *sections]
         sections.insert(0, Section(texts.no_copy_first(loc.lang), tone=Tone.DANGER))
@@ -123,39 +134,78 @@ def question(state: ConversationState, playbook: Playbook) -> Reply:
     )
 
 
-def _needs_attention_now(step: Step) -> bool:
-    """Steps for whoever reads this, or urgent ones, are shown open; the rest collapsed."""
-    return "any-staff" in step.actor or bool(step.escalate and step.escalate.urgent)
-
-
-def _step_section(number: int, step: Step, loc: Locale, *, condition: str = "", collapsed: bool = False) -> Section:
+def _step_body(step: Step, loc: Locale) -> str:
     lang = loc.lang
     body = loc.t(step.text)
     if step.escalate:
         body += "\n\n" + texts.escalate_to(lang, texts.roles_list(step.escalate.roles, lang), step.escalate.urgent)
     if step.briefing:
         body += "\n\n" + texts.inform_team_step(lang)
-    # Inventory ids are for reviewers (``show``, the coordinator's card), not for a teacher.
-    footnote = condition
+    return body
+
+
+def _step_section(number: int, step: Step, state: ConversationState, *, condition: str = "") -> Section:
+    """One line per step (what, and who does it); the details folded behind "Meer". Inventory
+    ids are for reviewers (``show``, the coordinator's card), not for a teacher."""
+    loc = _locale(state)
     return Section(
-        body,
-        title=f"{number}. {loc.t(step.title)}",
-        fields=(Field(texts.who(lang), texts.roles_list(step.actor, lang)),),
-        footnote=footnote,
+        _step_body(step, loc),
+        title=wording.step_title(number, loc.t(step.title), texts.roles_list(step.actor, loc.lang)),
+        footnote=condition,
         tone=Tone.INFO if step.escalate and step.escalate.urgent else Tone.NORMAL,
-        collapsed=collapsed,
+        collapsed=True,
+        more=Button(payloads.encode(state.version, "more", step.id), wording.more(loc.lang)),
     )
 
 
-def _answer_fields(playbook: Playbook, state: ConversationState) -> tuple[Field, ...]:
+def details(state: ConversationState, playbook: Playbook, target: str) -> Reply | None:
+    """The full text of the do-now block or of one step, as a message of its own (the "Meer"
+    button where a platform cannot fold text away); None for a step this protocol lacks."""
     loc = _locale(state)
-    fields = []
+    if target == "do-now":
+        section = Section(loc.t(playbook.do_now), title=texts.do_now_title(loc.lang), tone=Tone.WARNING)
+    elif target == "answers":
+        answers = _answers_section(playbook, state)
+        if answers is None:
+            return None
+        section = Section(answers.text, title=answers.title)
+    else:
+        step = playbook.step(target)
+        if step is None:
+            return None
+        roles = texts.roles_list(step.actor, loc.lang)
+        section = Section(_step_body(step, loc), title=loc.t(step.title),
+                          fields=(Field(texts.who(loc.lang), roles),))
+    return Reply(f"{loc.t(playbook.title)} — {section.title}", (section,), lang=loc.lang)
+
+
+def _answers_section(playbook: Playbook, state: ConversationState) -> Section | None:
+    """The answers given, folded: they were just tapped, and the steps matter more."""
+    loc = _locale(state)
+    lines = []
     for question_id, option_id in state.answers.items():  # only what the user chose
         q = playbook.question(question_id)
         option = next((o for o in q.options if o.id == option_id), None) if q else None
         if q and option:
-            fields.append(Field(loc.t(q.ask), loc.t(option.label)))
-    return tuple(fields)
+            lines.append(f"- {loc.t(q.ask)} → **{loc.t(option.label)}**")
+    if not lines:
+        return None
+    return Section("\n".join(lines), title=texts.your_answers(loc.lang), collapsed=True,
+                   more=Button(payloads.encode(state.version, "more", "answers"), wording.more(loc.lang)))
+
+
+def _report_parts(state: ConversationState, playbook: Playbook,
+                  reportable: bool) -> tuple[list[Section], tuple[Button, ...]]:
+    """Above the steps: the report button (so it is not screens away), or the number it was
+    reported as; below them the same button once more."""
+    loc = _locale(state)
+    if state.reported:
+        return [Section(wording.reported_as(loc.lang, state.reported), tone=Tone.INFO)], ()
+    if not (reportable and playbook.reportable):
+        return [], ()
+    button = Button(payloads.encode(state.version, "report"), incident_texts.report_button(loc.lang),
+                    ButtonStyle.PRIMARY)
+    return [Section(wording.report_first(loc.lang), buttons=(button,))], (button,)
 
 
 def _related_buttons(state: ConversationState, steps: list[Step], library: PlaybookLibrary) -> tuple[Button, ...]:
@@ -177,18 +227,16 @@ def steps(state: ConversationState, playbook: Playbook, library: PlaybookLibrary
     loc = _locale(state)
     chosen = paths.applicable_steps(playbook, state.effective_answers())
     sections = _opening(playbook, state)
-    answer_fields = _answer_fields(playbook, state)
-    if answer_fields:
-        sections.append(Section(title=texts.your_answers(loc.lang), fields=answer_fields))
-    sections.extend(
-        _step_section(n, step, loc, collapsed=not _needs_attention_now(step)) for n, step in enumerate(chosen, 1)
-    )
-    report = (Button(payloads.encode(state.version, "report"), incident_texts.report_button(loc.lang),
-                     ButtonStyle.PRIMARY),) if reportable and playbook.reportable else ()
+    answers = _answers_section(playbook, state)
+    if answers:
+        sections.append(answers)
+    above, below = _report_parts(state, playbook, reportable)
+    sections.extend(above)
+    sections.extend(_step_section(n, step, state) for n, step in enumerate(chosen, 1))
     return Reply(
         f"{loc.t(playbook.title)} — {texts.steps_title(loc.lang)}",
         tuple(sections),
-        report + _related_buttons(state, chosen, library),
+        below + _related_buttons(state, chosen, library),
         _nav(state, back=bool(state.answers), steps_toggle="all"),
         lang=loc.lang,
     )
@@ -207,23 +255,29 @@ def describe_condition(playbook: Playbook, condition: Condition | None, loc: Loc
     return texts.applies_when(loc.lang, "; ".join(parts))
 
 
-def all_steps(state: ConversationState, playbook: Playbook, library: PlaybookLibrary) -> Reply:
+def all_steps(state: ConversationState, playbook: Playbook, library: PlaybookLibrary, *,
+              reportable: bool = False) -> Reply:
     loc = _locale(state)
     sections = [Section(texts.acute_danger(loc.lang), tone=Tone.DANGER),
-                Section(loc.t(playbook.do_now), title=texts.do_now_title(loc.lang), tone=Tone.WARNING)]
+                Section(loc.t(playbook.do_now), title=texts.do_now_title(loc.lang), tone=Tone.WARNING,
+                        collapsed=True, more=Button(payloads.encode(state.version, "more", "do-now"),
+                                                    wording.more(loc.lang)))]
+    triage_done = paths.next_question(playbook, state.effective_answers()) is None
+    above, below = _report_parts(state, playbook, reportable and triage_done)
+    sections.extend(above)
     shown = [s for s in playbook.steps if _possible_for(playbook, s, state)]
     sections.extend(
-        _step_section(n, step, loc, condition=describe_condition(playbook, step.when, loc), collapsed=True)
+        _step_section(n, step, state, condition=describe_condition(playbook, step.when, loc))
         for n, step in enumerate(shown, 1)
     )
-    toggle = "steps" if paths.next_question(playbook, state.effective_answers()) is None else None
+    toggle = "steps" if triage_done else None
     nav = _nav(state, back=False, steps_toggle=toggle)
     if toggle is None and playbook.questions:
         # Triage not finished: offer to continue it.
         nav = (Button(payloads.encode(state.version, "steps"), texts.back(loc.lang)), *nav)
     return Reply(
         f"{loc.t(playbook.title)} — {texts.all_steps_title(loc.lang)}",
-        tuple(sections), _related_buttons(state, shown, library), nav, lang=loc.lang,
+        tuple(sections), below + _related_buttons(state, shown, library), nav, lang=loc.lang,
     )
 
 
@@ -242,7 +296,7 @@ def render(state: ConversationState, library: PlaybookLibrary, *, reportable: bo
     if playbook is None or state.view is View.MENU:
         return menu(state, library)
     if state.view is View.ALL_STEPS:
-        return all_steps(state, playbook, library)
+        return all_steps(state, playbook, library, reportable=reportable)
     if paths.next_question(playbook, state.effective_answers()) is not None:
         return question(state, playbook)
     return steps(state, playbook, library, reportable=reportable)

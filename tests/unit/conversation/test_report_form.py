@@ -173,3 +173,45 @@ def test_a_policy_protocol_offers_no_report_button() -> None:
     [reply] = engine.decide(state, Command(KEY, USER, "resume")).replies
     assert all("Meld" not in b.label for b in reply.all_buttons())
     assert press(engine, state, payloads.encode(state.version, "report")).replies[0].ephemeral
+
+
+def test_the_report_button_is_above_and_below_the_steps_and_in_all_steps() -> None:
+    engine = Engine(LIBRARY, Router(LIBRARY), directory=DIRECTORY)
+    state = steps_state(engine, "cyberpesten", BULLY)
+    [steps] = engine.decide(state, Command(KEY, USER, "resume")).replies
+    above = [(i, b) for i, s in enumerate(steps.sections) for b in s.buttons]
+    first_step = next(i for i, s in enumerate(steps.sections) if s.title.startswith("1. "))
+    assert len(above) == 1 and above[0][0] < first_step and above[0][1] == steps.choices[0]
+    [everything] = press(engine, state, payloads.encode(7, "all")).replies
+    assert [b.label for s in everything.sections for b in s.buttons] == ["Meld bij coördinator"]
+    assert everything.choices[0].label == "Meld bij coördinator"
+
+
+def test_reported_steps_name_the_incident_and_an_old_report_button_says_so() -> None:
+    engine = Engine(LIBRARY, Router(LIBRARY), directory=DIRECTORY)
+    state = steps_state(engine, "cyberpesten", BULLY).evolve(reported="2026-0042")
+    [steps] = engine.decide(state, Command(KEY, USER, "resume")).replies
+    assert any(s.text.startswith("**Gemeld als incident 2026-0042.**") for s in steps.sections)
+    assert not [b for b in steps.all_buttons() if b.label == "Meld bij coördinator"]
+    decision = press(engine, state, payloads.encode(3, "report"))  # from an older message too
+    assert decision.state == state and "al gemeld als incident 2026-0042" in decision.replies[0].text
+    # Starting a protocol again starts a new walk that may be a new incident.
+    assert press(engine, state, payloads.encode(7, "restart")).state.reported == ""
+
+
+def test_more_sends_a_folded_steps_details_as_a_message_of_its_own() -> None:
+    engine = Engine(LIBRARY, Router(LIBRARY), directory=DIRECTORY)
+    state = steps_state(engine, "cyberpesten", BULLY)
+    [steps] = engine.decide(state, Command(KEY, USER, "resume")).replies
+    step = next(s for s in steps.sections if s.title.startswith("1. "))
+    assert step.collapsed and step.more is not None and step.more.label == "Meer"
+    decision = press(engine, state, step.more.payload)
+    [details] = decision.replies
+    assert decision.state == state and not details.ephemeral and not details.replace
+    assert details.sections[0].text == step.text and details.sections[0].fields[0].label == "Wie"
+    # Read-only: a "Meer" from an older message still works; a step this protocol lacks does not.
+    assert press(engine, state.evolve(version=9), step.more.payload).replies[0].sections[0].text == step.text
+    assert press(engine, state, payloads.encode(7, "more", "no-such-step")).replies[0].ephemeral
+    do_now = next(s for s in steps.sections if s.title == "Doe nu")
+    assert do_now.collapsed and do_now.more is not None
+    assert press(engine, state, do_now.more.payload).replies[0].sections[0].text == do_now.text
