@@ -81,7 +81,7 @@ def fallback_text(reply: Reply) -> str:
 def render_pages(reply: Reply, *, owner: str = "") -> list[SlackMessage]:
     """A reply as one message, or several when it is too long for one (the buttons are
     always in the last). ``owner``: the user whose conversation this is (DM replies)."""
-    body = _body_blocks(reply)
+    body = _body_blocks(reply, owner)
     buttons = _button_blocks(reply, owner)
     pages: list[list[Block]] = [[]]
     size = 0
@@ -121,7 +121,7 @@ def render_one(reply: Reply) -> SlackMessage:
     return render_pages(reply)[0]
 
 
-def _body_blocks(reply: Reply) -> list[Block]:
+def _body_blocks(reply: Reply, owner: str = "") -> list[Block]:
     if reply.ephemeral or not reply.sections:
         return _text_sections(reply.text, Tone.NORMAL)
     blocks: list[Block] = []
@@ -131,12 +131,39 @@ def _body_blocks(reply: Reply) -> list[Block]:
             blocks.append({"type": "header", "text": plain_text(reply.text, MAX_HEADER)})
         else:
             blocks.extend(_text_sections(f"**{mrkdwn.to_plain(reply.text)}**", Tone.NORMAL))
-    for section in reply.sections:
-        blocks.extend(_section_blocks(section))
+    for n, section in enumerate(reply.sections):
+        blocks.extend(_section_blocks(section, owner=owner, n=n))
     return blocks
 
 
-def _section_blocks(section: Section) -> list[Block]:
+def _block_id(owner: str, own: str) -> str:
+    """A button block's id, carrying the conversation's owner when there is one."""
+    return f"o.{owner}.{own}" if owner else own
+
+
+def _folded_blocks(section: Section, more: Button, owner: str, n: int) -> list[Block]:
+    """Slack cannot fold text away: a folded section is its one-line title with a [Meer] button
+    beside it, which sends the text as a message of its own (issue #15: steps that scan)."""
+    title = _TONE_MARK[section.tone] + mrkdwn.to_mrkdwn(f"**{section.title}**")
+    return [{"type": "section", "block_id": _block_id(owner, f"m{n}"),
+             "text": {"type": "mrkdwn", "text": shorten(title, MAX_SECTION_TEXT)},
+             "accessory": button(more, ACTION_PAYLOAD, index=n)}]
+
+
+def _section_blocks(section: Section, *, owner: str = "", n: int = 0) -> list[Block]:
+    blocks: list[Block] = []
+    if section.collapsed and section.more is not None and section.title:
+        blocks = _folded_blocks(section, section.more, owner, n)
+    else:
+        blocks = _open_blocks(section)
+    if section.buttons:
+        blocks.append({"type": "actions", "block_id": _block_id(owner, f"s{n}"),
+                       "elements": [button(b, ACTION_PAYLOAD, index=i)
+                                    for i, b in enumerate(section.buttons[:MAX_BUTTONS])]})
+    return blocks
+
+
+def _open_blocks(section: Section) -> list[Block]:
     blocks: list[Block] = []
     text = section.text
     if section.title:

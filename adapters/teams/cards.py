@@ -159,19 +159,32 @@ def _section_units(section: Section, n: int, *, lang: str = "nl", owner: str = "
         texts_first[0]["text"] = mark + texts_first[0]["text"]
     facts = [_facts(section)] if section.fields else []
     rows = [_check_row(item, owner) for item in section.checklist]
-    if section.collapsed and (body or footnote):
-        toggle = {"type": "ActionSet", "actions": [{"type": "Action.ToggleVisibility", "title": texts.show_details(
-            lang), "targetElements": [f"s{n}.more"]}]}
+    buttons: list[Element] = [{"type": "ActionSet", "actions": [button_action(b, owner=owner)
+                                                                 for b in section.buttons]}] if section.buttons else []
+    if section.collapsed and title and (body or footnote):
+        # One row: the title and "Meer"; a tap anywhere on it unfolds the rest (issue #15).
+        toggle = {"type": "Action.ToggleVisibility", "title": texts.show_details(lang),
+                  "targetElements": [f"s{n}.more"]}
+        row: Element = {"type": "ColumnSet", "selectAction": toggle, "columns": [
+            {"type": "Column", "width": "stretch", "items": title},
+            {"type": "Column", "width": "auto", "verticalContentAlignment": "Center",
+             "items": [_text(texts.show_details(lang), color="Accent", size="Small")]}]}
+        hidden: Element = {"type": "Container", "id": f"s{n}.more", "isVisible": False,
+                           "items": body + facts + footnote}
+        items: list[Element] = [row, hidden, *rows, *buttons]
+    elif section.collapsed and (body or footnote):
+        toggle_set: Element = {"type": "ActionSet", "actions": [{
+            "type": "Action.ToggleVisibility", "title": texts.show_details(lang), "targetElements": [f"s{n}.more"]}]}
         hidden = {"type": "Container", "id": f"s{n}.more", "isVisible": False, "items": body + footnote}
-        items = [*title, *facts, toggle, hidden, *rows]
+        items = [*facts, toggle_set, hidden, *rows, *buttons]
     else:
-        items = [*title, *body, *facts, *rows, *footnote]
+        items = [*title, *body, *facts, *rows, *footnote, *buttons]
     container = _container(items or [_text(" ")], section.tone)
     if _cost(container) <= MAX_UNIT_BYTES:
         return [container]
     chunks: list[list[Element]] = [[]]  # too big to fold: shown open, in pieces
     size = 0
-    for item in [*title, *body, *facts, *rows, *footnote]:
+    for item in [*title, *body, *facts, *rows, *footnote, *buttons]:
         cost = _cost(item)
         if chunks[-1] and size + cost > MAX_UNIT_BYTES:
             chunks.append([])

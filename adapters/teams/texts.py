@@ -9,8 +9,8 @@ def _pick(lang: str, nl: str, en: str) -> str:
 
 # -- cards -------------------------------------------------------------------------------
 def show_details(lang: str) -> str:
-    """The button that unfolds a collapsed step (the simulator's "Wat te doen")."""
-    return _pick(lang, "Toon wat te doen", "Show what to do")
+    """What unfolds a collapsed step or the do-now block (the simulator's "Meer")."""
+    return _pick(lang, "Meer", "More")
 
 
 def required(lang: str) -> str:

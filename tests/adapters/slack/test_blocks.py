@@ -202,3 +202,24 @@ def test_a_card_too_long_for_one_message_is_shortened_but_keeps_every_button() -
     dumped = json.dumps(page.blocks, ensure_ascii=False)
     assert all(f"Stap {i} gedaan" in dumped for i in range(20)) and "Sluiten" in dumped
     assert "…" in dumped
+
+
+def test_folded_steps_are_one_line_with_a_more_button_and_the_report_button_comes_first() -> None:
+    """Slack cannot fold text: a step is its title with [Meer] beside it, which sends the text as a
+    message of its own; the report button stands above the steps as well (issue #15)."""
+    report = Button("pw1:4:report", "Meld bij coördinator", ButtonStyle.PRIMARY)
+    reply = Reply("Cyberpesten — Stappen", (
+        Section("Meld het eerst bij de coördinator; lees daarna de stappen.", buttons=(report,)),
+        Section("Lange uitleg.\n\n- met een lijst", title="1. Luister · Iedere medewerker", collapsed=True,
+                more=Button("pw1:4:more:listen", "Meer")),
+        Section("Niet gevouwen", title="2. Zonder knop", collapsed=True),
+    ), (report,))
+    [page] = render_pages(reply, owner="U123")
+    assert not check_blocks(page.blocks, surface="message")
+    report_block, step, unfolded = page.blocks[2:5]
+    assert report_block["type"] == "actions" and owner_of(report_block["block_id"]) == "U123"
+    assert report_block["elements"][0]["value"] == "pw1:4:report"
+    assert step["text"]["text"] == "*1. Luister · Iedere medewerker*" and "Lange uitleg" not in json.dumps(step)
+    assert step["accessory"]["value"] == "pw1:4:more:listen" and owner_of(step["block_id"]) == "U123"
+    assert step["accessory"]["action_id"].startswith("pw.")
+    assert "Niet gevouwen" in unfolded["text"]["text"]  # nothing to tap: shown in full

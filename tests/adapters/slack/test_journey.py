@@ -13,6 +13,7 @@ from tests.adapters.slack.world import (
     TEACHER,
     TEAM_CHANNEL,
     VP,
+    Found,
     SlackWorld,
     find,
     text_of,
@@ -149,3 +150,22 @@ async def test_a_long_answer_spans_messages_that_are_replaced_together(world: Sl
     after = fake.messages_in(TEACHER)
     assert len(after) == len(before), "the extra pages are gone"
     assert fake.calls_to("chat.delete")
+
+
+async def test_typed_answers_and_more_on_slack(world: SlackWorld) -> None:
+    """Issue #15 on Slack: "ja" typed at a triage question answers it (read back, next question as
+    a new message); a step's [Meer] posts its details as a message of its own."""
+    dm = world.fake.dm_id(TEACHER)
+    first = await world.dm(TEACHER, "een leerling wordt al weken gepest in de groepsapp van de klas, wat nu?")
+    assert "bedreiging" in text_of(first).lower()
+    answered = await world.dm(TEACHER, "nee")
+    assert "Je antwoord: *Nee*" in text_of(answered)
+    again = await world.dm(TEACHER, "hmm")
+    assert "Tik op een knop" in text_of(again)
+    steps = await answer_triage(world, TEACHER)
+    before = len(world.fake.messages_in(dm))
+    step = next(b for b in steps["blocks"] if b.get("accessory") and "*1. " in b["text"]["text"])
+    await world.press(TEACHER, Found(steps, dm, step["block_id"], step["accessory"]))
+    shown = world.fake.messages_in(dm)
+    assert len(shown) == before + 1 and "*Wie*" in text_of(shown[-1])
+    assert text_of(shown[-2]) == text_of(steps), "the steps stay as they were"

@@ -418,12 +418,12 @@ def test_sections_become_styled_containers_facts_checklists_and_folds() -> None:
         ["attention", "warning", "accent", None, None]
     assert body[1]["items"][0]["text"] == "🚨 **Acuut gevaar**? Bel **112**."
     assert body[3]["items"][0]["text"] == "- eerste\n- tweede", "a list keeps its first bullet"
-    fold = body[4]["items"]
-    assert fold[0]["text"] == "**3. Stap**" and fold[1]["facts"] == [{"title": "Wie", "value": "Mentor"}]
-    assert fold[2]["actions"][0] == {"type": "Action.ToggleVisibility", "title": "Show what to do",
-                                     "targetElements": ["s3.more"]}
-    assert fold[3]["isVisible"] is False and [t["text"] for t in fold[3]["items"]] == \
-        ["Wat je doet.", "Nog een regel.", "Alleen als: x"]
+    # A folded step is one row, its title and "More"; a tap anywhere on it unfolds the rest.
+    row, hidden = body[4]["items"]
+    assert row["selectAction"] == {"type": "Action.ToggleVisibility", "title": "More", "targetElements": ["s3.more"]}
+    assert row["columns"][0]["items"][0]["text"] == "**3. Stap**" and row["columns"][1]["items"][0]["text"] == "More"
+    assert hidden["isVisible"] is False and hidden["items"][2]["facts"] == [{"title": "Wie", "value": "Mentor"}]
+    assert [t["text"] for t in hidden["items"] if "text" in t] == ["Wat je doet.", "Nog een regel.", "Alleen als: x"]
     row = body[5]["items"][1]["columns"]
     assert row[0]["items"][0]["text"] == "☑" and row[1]["items"][1]["text"] == "Directie"
     assert row[2]["items"][0]["actions"][0]["data"] == action_data("p", "inc:1:untick:a", OWNER)

@@ -73,7 +73,8 @@ def test_an_answer_that_names_two_options_asks_again_with_the_same_buttons() -> 
     assert pressed.state.answers["bully-known"] == "our-school"
 
 
-@pytest.mark.parametrize("typed", ["hmm", "wat bedoel je", "ok", "uh...", "dat weet ik nog niet zo goed eigenlijk hoor"])
+@pytest.mark.parametrize("typed", ["hmm", "wat bedoel je", "ok", "uh...",
+                                   "dat weet ik nog niet zo goed eigenlijk hoor"])
 def test_anything_else_asks_the_same_question_again_never_the_menu(typed: str) -> None:
     start = at_first_question("naaktbeeld-sexting")
     decision = say(start.state, typed)
