@@ -193,14 +193,32 @@ def _show(settings: Settings, playbook_id: str, lang: str, jurisdiction: str | N
 
 
 async def _export(settings: Settings, number: str, output: Path | None) -> int:
+    """The school's directory gives the language, time zone and roles of the dossier. Without
+    a school.yaml the demo school is used, as the simulator (the only front end that runs
+    without one) does; a broken school.yaml stops the export rather than mislabel people."""
+    import bot
+    from bot.directory import load_directory
     from bot.errors import UserFacingError
-    from bot.incidents.records import export_markdown
+    from bot.incidents.dossier import export_markdown
+    from bot.playbooks.library import load_library
     from bot.store.db import create_schema, make_engine, session_factory
 
+    school = settings.school_config
+    if not school.exists():
+        school = Path(bot.__file__).resolve().parents[1] / "school.example.yaml"
+        using = f"the demo school's roles, language and time zone ({school.name})" if school.exists() \
+            else "no roles, Dutch, times in Europe/Amsterdam"
+        print(f"protocolwijzer: no {settings.school_config}: {using}", file=sys.stderr)
+    directory, problems = load_directory(school) if school.exists() else (None, [])
+    if problems:
+        print("\n".join(problems) + "\nprotocolwijzer: fix the school directory first (protocolwijzer lint)",
+              file=sys.stderr)
+        return 1
+    library, _problems = load_library(settings.playbooks_dir)  # a missing playbook: steps shown by id
     engine = make_engine(settings.database_url)
     try:
         await create_schema(engine)
-        text = await export_markdown(session_factory(engine), number=number)
+        text = await export_markdown(session_factory(engine), number=number, library=library, directory=directory)
     except UserFacingError as exc:
         print(exc.message, file=sys.stderr)
         return 1

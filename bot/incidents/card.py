@@ -81,7 +81,7 @@ def render(snapshot: Snapshot, library: PlaybookLibrary, directory: SchoolDirect
         texts.label(lang, "nobody")
     status = texts.status(lang, incident.status)
     if incident.status == "closed" and incident.outcome:
-        status += f": {texts.outcome(lang, incident.outcome)}"
+        status += f": {texts.inline(texts.outcome(lang, incident.outcome))}"
     summary = (
         Field(texts.label(lang, "protocol"), title),
         Field(texts.label(lang, "status"), status),
@@ -138,10 +138,13 @@ def _detail(entry: ChronologyRow, playbook: Playbook | None, loc: Locale, lang: 
     if entry.kind in ("checked", "unchecked") and playbook:
         step = playbook.step(entry.detail)
         return loc.t(step.title) if step else entry.detail
+    # Inside a sentence ("doorgezet naar directie", "gesloten (opgelost)"): lower case.
     if entry.kind == "escalated":
-        return roles_list(entry.detail.split(", "), lang)
+        return texts.roles_in_sentence(entry.detail.split(", "), lang)
+    if entry.kind == "unreachable":
+        return texts.roles_in_sentence([entry.detail], lang) if entry.detail else ""
     if entry.kind == "closed":
-        return texts.outcome(lang, entry.detail) if entry.detail in OUTCOMES else entry.detail
+        return texts.inline(texts.outcome(lang, entry.detail)) if entry.detail in OUTCOMES else entry.detail
     return ""
 
 

@@ -1,4 +1,4 @@
-"""Closing, the dossier export and the retention purge.
+"""Closing and the retention purge (the dossier export is :mod:`bot.incidents.dossier`).
 
 The school keeps its own dossier: ``export`` writes an incident's chronology as Markdown.
 ``purge`` enforces retention: for incidents closed longer ago than the period, the free
@@ -18,11 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.errors import InvalidInput, UserFacingError
 from bot.events import UserRef
 from bot.incidents import journal
-from bot.incidents.models import ChecklistRow, ChronologyRow, IncidentRow
+from bot.incidents.dossier import export_markdown
+from bot.incidents.models import ChronologyRow, IncidentRow
 from bot.incidents.outcomes import OUTCOMES
 from bot.notify import outbox
 from bot.notify.escalation import CANCELLED, PENDING, EscalationRow
 from bot.store.models import utcnow
+
+__all__ = ["PURGED", "close", "export_markdown", "parse_period", "purge"]  # export_markdown: moved, kept importable
 
 PURGED = "[verwijderd na bewaartermijn / removed after retention period]"
 
@@ -60,29 +63,6 @@ async def close(sessions: async_sessionmaker[AsyncSession], *, number: str, outc
         return True
 
 
-async def export_markdown(sessions: async_sessionmaker[AsyncSession], *, number: str) -> str:
-    async with sessions() as session:
-        row = await _incident(session, number)
-        items = (await session.execute(select(ChecklistRow).where(ChecklistRow.incident_id == row.id)
-                                       .order_by(ChecklistRow.position))).scalars().all()
-        events = (await session.execute(select(ChronologyRow).where(ChronologyRow.incident_id == row.id)
-                                        .order_by(ChronologyRow.at, ChronologyRow.id))).scalars().all()
-    lines = [f"# Incident {row.number}", "",
-             f"- Protocol: `{row.playbook}`", f"- Status: {row.status}" + (f" ({row.outcome})" if row.outcome else ""),
-             f"- Geopend / opened: {_iso(row.created_at)}",
-             f"- Gesloten / closed: {_iso(row.closed_at) if row.closed_at else '-'}",
-             f"- Eigenaar / owner: {row.owner_id or '-'}", "",
-             "## Melding / report", "", f"**Wat / what:** {row.what or '-'}", "",
-             f"**Waar / where:** {row.where or '-'}", "", f"**Sinds / since:** {row.since or '-'}", "",
-             "## Checklist", ""]
-    lines += [f"- [{'x' if i.done else ' '}] `{i.step_id}` ({', '.join(i.roles)})"
-              + (f" — {i.done_by}, {_iso(i.done_at)}" if i.done and i.done_at else "") for i in items]
-    lines += ["", "## Chronologie / chronology", "", "| tijd / time | wie / who | wat / what | detail |",
-              "| --- | --- | --- | --- |"]
-    lines += [f"| {_iso(e.at)} | {e.actor} | {e.kind} | {e.detail.replace('|', '/')} |" for e in events]
-    return "\n".join(lines) + "\n"
-
-
 async def purge(sessions: async_sessionmaker[AsyncSession], *, older_than: timedelta,
                 clock: Callable[[], datetime] = utcnow) -> int:
     """Blank the free text of incidents closed before ``now - older_than``; returns how many."""
@@ -108,7 +88,3 @@ async def _incident(session: AsyncSession, number: str) -> IncidentRow:
     if row is None:
         raise UserFacingError(f"Incident {number} bestaat niet / does not exist")
     return row
-
-
-def _iso(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"

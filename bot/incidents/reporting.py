@@ -31,7 +31,7 @@ from bot.events import UserRef
 from bot.incidents import texts
 from bot.incidents.models import IncidentRow
 from bot.incidents.service import IncidentService
-from bot.messages import Field, Reply, Section, Tone
+from bot.messages import Reply, Section, Tone
 from bot.notify.escalation import EscalationService, chain, holder_ids, parse_window, recipients
 from bot.notify.outbox import enqueue
 from bot.notify.working_hours import deliver_at
@@ -39,7 +39,6 @@ from bot.playbooks import paths
 from bot.playbooks.library import PlaybookLibrary
 from bot.playbooks.schema import Playbook
 from bot.store.models import utcnow
-from bot.texts import roles_list
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +158,7 @@ class Reporting:
 def receipt(lang: str, number: str) -> Reply:
     """What replaces the submitted form where the platform keeps it on screen (a Teams card, the
     simulator). The confirmation itself comes through the outbox; Slack just closes its modal."""
-    text = texts.report_received(lang, number)
+    text = texts.report_received(lang)
     return Reply(text, (Section(text, tone=Tone.INFO),), replace=True, lang=lang, meta={RECEIPT: number})
 
 
@@ -168,15 +167,16 @@ def confirmation(payload: dict[str, Any], directory: SchoolDirectory) -> Reply:
     what to do when nobody can be reached or the message waits for working hours."""
     lang = str(payload.get("lang") or directory.language)
     number = str(payload.get("number", ""))
-    urgent = bool(payload.get("urgent"))
-    text = texts.reported(lang, number, roles_list([str(r) for r in payload.get("roles", [])], lang), urgent)
-    sections = [Section(text, tone=Tone.INFO, fields=(Field("Incident", number),))]
+    reached = bool(payload.get("reached"))
     held = str(payload.get("held_until") or "")
-    if not payload.get("reached"):
+    later = _when(datetime.fromisoformat(held), directory, lang) if held and reached else ""
+    text = texts.reported(lang, number, [str(r) for r in payload.get("roles", [])], urgent=bool(payload.get("urgent")),
+                          later=later, reached=reached)
+    sections = [Section(text, tone=Tone.INFO)]  # the number is in the text: no field repeating it
+    if not reached:
         sections.append(Section(texts.nobody_reachable(lang), tone=Tone.DANGER))
-    elif held:
-        sections.append(Section(texts.out_of_hours(lang, _when(datetime.fromisoformat(held), directory, lang)),
-                                tone=Tone.DANGER))
+    elif later:
+        sections.append(Section(texts.out_of_hours(lang), tone=Tone.DANGER))
     return Reply(text, tuple(sections), lang=lang)
 
 

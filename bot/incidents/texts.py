@@ -91,29 +91,70 @@ def cancel(lang: str) -> str:
     return _pick(lang, "Annuleren", "Cancel")
 
 
-def reported(lang: str, number: str, roles: str, urgent: bool) -> str:
-    if urgent:
-        return _pick(lang, f"**Incident {number} is gemeld.** {roles} krijgt nu direct een bericht. "
-                           "Je hoort wie het oppakt.",
-                     f"**Incident {number} has been reported.** {roles} is being messaged right now. "
-                     "You will hear who takes it.")
-    return _pick(lang, f"**Incident {number} is gemeld.** {roles} krijgt een bericht. Je hoort wie het oppakt.",
-                 f"**Incident {number} has been reported.** {roles} is being messaged. You will hear who takes it.")
+def inline(label: str) -> str:
+    """A label as it reads inside a sentence: first letter lower case ("Directie (schoolleiding)"
+    becomes "directie (schoolleiding)"), except for an abbreviation such as "ICT-coördinator"."""
+    if len(label) > 1 and label[1].isupper():
+        return label
+    return label[:1].lower() + label[1:]
 
 
-def report_received(lang: str, number: str) -> str:
-    return _pick(lang, f"Je melding is verstuurd: incident {number}. Wat er nu gebeurt, staat hieronder.",
-                 f"Your report has been sent: incident {number}. What happens next is below.")
+def roles_in_sentence(roles: list[str], lang: str, *, start: bool = False) -> str:
+    """Role names joined as running text: "vertrouwenspersoon en directie", lower case inside a
+    sentence; ``start`` capitalises the first word only, for a list that opens the sentence.
+    (:func:`bot.texts.roles_list` is the comma-separated form for labels and fields.)"""
+    names = [inline(role_name(role, lang)) for role in roles]
+    joined = ", ".join(names[:-1]) + f" {_pick(lang, 'en', 'and')} " + names[-1] if len(names) > 1 else "".join(names)
+    return joined[:1].upper() + joined[1:] if start else joined
 
 
-def out_of_hours(lang: str, when: str) -> str:
-    return _pick(
-        lang,
-        f"Het is nu buiten werktijd: de coördinator krijgt het bericht {when}. "
-        "**Acuut gevaar?** Bel **112** en informeer nu de schoolleiding.",
-        f"It is outside working hours now: the coordinator gets the message {when}. "
-        "**Acute danger?** Call **112** and inform the school leadership now.",
-    )
+def reported(lang: str, number: str, roles: list[str], *, urgent: bool, later: str = "", reached: bool = True) -> str:
+    """The reporter's confirmation: the number once, who is messaged and *when*.
+
+    The verb agrees with the number of roles, and the tense with the moment: "krijgen nu een
+    bericht" / "are being messaged now", or, outside working hours, "krijgt op donderdag om
+    08:00 een bericht" / "will be messaged on Thursday at 08:00" (``later``, already phrased
+    by the caller). When nobody can be reached, it claims no message at all.
+    """
+    head = _pick(lang, f"**Incident {number} is gemeld.**", f"**Incident {number} has been reported.**")
+    if not reached or not roles:
+        return head
+    many = len(roles) > 1
+    hear = _pick(lang, "Je hoort wie het oppakt.", "You will hear who takes it.")
+    if later:
+        who = roles_in_sentence(roles, lang)
+        return _pick(lang, f"{head} Het is nu buiten werktijd: {who} {'krijgen' if many else 'krijgt'} {later} "
+                           f"een bericht. {hear}",
+                     f"{head} It is outside working hours now: {who} will be messaged {later}. {hear}")
+    who = roles_in_sentence(roles, lang, start=True)
+    now_nl, now_en = ("nu direct", "right now") if urgent else ("nu", "now")
+    return _pick(lang, f"{head} {who} {'krijgen' if many else 'krijgt'} {now_nl} een bericht. {hear}",
+                 f"{head} {who} {'are' if many else 'is'} being messaged {now_en}. {hear}")
+
+
+def report_received(lang: str) -> str:
+    """Replaces the submitted form; the confirmation right after it carries the number (once)."""
+    return _pick(lang, "Je melding is verstuurd. De bevestiging met het incidentnummer volgt hieronder.",
+                 "Your report has been sent. The confirmation with the incident number follows below.")
+
+
+def out_of_hours(lang: str) -> str:
+    """Beside a confirmation whose message waits for working hours (the when is in the confirmation)."""
+    return _pick(lang, "**Acuut gevaar?** Bel **112** en informeer nu de schoolleiding.",
+                 "**Acute danger?** Call **112** and inform the school leadership now.")
+
+
+def escalation_dm(lang: str, number: str, title: str, role: str, *, urgent: bool, again: bool) -> str:
+    """A coordinator's ping: which incident and what kind (the protocol's title, never what was
+    typed), for which role (a directory id) and, when it was passed on (``again``), that nobody
+    took it yet. The role is lower case: it stands inside the sentence."""
+    kind = f" — {title.strip()}" if title.strip() else ""
+    stop = "" if kind.endswith((".", "?", "!")) else "."
+    head = f"**{'Urgent incident' if urgent else 'Incident'} {number}{kind}{stop}**"  # the same in both languages
+    waiting = _pick(lang, " Nog niemand heeft het opgepakt.", " Nobody has taken it yet.") if again else ""
+    role_text = inline(role_name(role, lang))
+    return _pick(lang, f"{head}{waiting} Voor jou als {role_text}. Kun je het oppakken?",
+                 f"{head}{waiting} For you as {role_text}. Can you take it?")
 
 
 def nobody_reachable(lang: str) -> str:
@@ -184,8 +225,10 @@ def chronology_kind(lang: str, kind: str, detail: str) -> str:
         "checked": (f"stap afgevinkt: {detail}", f"step done: {detail}"),
         "unchecked": (f"stap heropend: {detail}", f"step reopened: {detail}"),
         "escalated": (f"doorgezet naar {detail}", f"escalated to {detail}"),
-        "unreachable": (f"niet bereikbaar via de chat ({detail}); doorgezet naar de volgende",
-                        f"not reachable in chat ({detail}); passed on to the next"),
+        # Passing it on is an "escalated" entry of its own (and does not happen while someone
+        # else at the same level was reached), so this one says only who could not be reached.
+        "unreachable": (f"niet bereikbaar via de chat{f' ({detail})' if detail else ''}",
+                        f"not reachable in chat{f' ({detail})' if detail else ''}"),
         "briefing": ("teambriefing verstuurd", "team briefing sent"),
         "closed": (f"gesloten ({detail})", f"closed ({detail})"),
         "file": ("bestand gedeeld (niet opgeslagen)", "file shared (not stored)"),
@@ -208,8 +251,9 @@ def choose_outcome(lang: str, number: str) -> str:
 
 
 def closed(lang: str, number: str, outcome_label: str) -> str:
-    return _pick(lang, f"Incident {number} is gesloten: {outcome_label}.",
-                 f"Incident {number} has been closed: {outcome_label}.")
+    outcome_text = inline(outcome_label)  # "gesloten: opgelost", not "gesloten: Opgelost"
+    return _pick(lang, f"Incident {number} is gesloten: {outcome_text}.",
+                 f"Incident {number} has been closed: {outcome_text}.")
 
 
 def closed_reporter(lang: str, number: str) -> str:
@@ -228,9 +272,10 @@ def briefing_explain(lang: str, channel: str) -> str:
                  "No names, classes, identifying details or descriptions of images.")
 
 
-def briefing_due(lang: str, number: str) -> str:
-    return _pick(lang, f"Incident {number} is bij de stap 'team informeren'. Hier is het voorbeeld.",
-                 f"Incident {number} has reached the 'inform the team' step. Here is the preview.")
+def briefing_due(lang: str) -> str:
+    """Above the briefing preview, whose headline already names the incident."""
+    return _pick(lang, "Dit incident is bij de stap 'team informeren'. Hieronder staat het voorbeeld.",
+                 "This incident has reached the 'inform the team' step. The preview is below.")
 
 
 def send_briefing(lang: str) -> str:
@@ -280,8 +325,9 @@ def not_allowed(lang: str) -> str:
 
 
 def owner_only(lang: str, who: str) -> str:
-    return _pick(lang, f"Alleen de eigenaar van dit incident ({who}) kan dit doen.",
-                 f"Only the owner of this incident ({who}) can do this.")
+    """``who`` is "J. de Vries (vertrouwenspersoon)" or "Nog niemand": as a label, not in brackets."""
+    return _pick(lang, f"Alleen de eigenaar van dit incident kan dit doen. Eigenaar: {who}.",
+                 f"Only the owner of this incident can do this. Owner: {who}.")
 
 
 def incident_closed_already(lang: str, number: str) -> str:
@@ -303,7 +349,8 @@ def reporter_label(lang: str) -> str:
 
 
 def person(lang: str, name: str, role: str) -> str:
-    return f"{name} ({role_name(role, lang)})" if name else role_name(role, lang)
+    """"J. de Vries (vertrouwenspersoon / anti-pestcoördinator)": the role lower case after a name."""
+    return f"{name} ({inline(role_name(role, lang))})" if name else role_name(role, lang)
 
 
 def briefing_not_to_team(lang: str) -> str:

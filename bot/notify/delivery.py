@@ -41,14 +41,19 @@ class SpaceNotReady(Exception):
     """The incident space is not open yet; the outbox retries this message later."""
 
 
-def render(message: OutboxMessage, lang: str = "nl", directory: SchoolDirectory | None = None) -> Reply:
-    """The reply for a DM template that needs no database."""
+def render(message: OutboxMessage, lang: str = "nl", directory: SchoolDirectory | None = None,
+           library: PlaybookLibrary | None = None) -> Reply:
+    """The reply for a DM template that needs no database (the playbook library names the
+    protocol of an escalation; without it, or for a playbook no longer there, the DM has the
+    number only)."""
     payload = message.payload
     number = str(payload.get("number", ""))
     template = payload.get("template")
     if template == "escalation":
         urgent = bool(payload.get("urgent"))
-        text = texts.escalation_dm(lang, number, texts.role_name(str(payload.get("role", "")), lang), urgent)
+        text = incident_texts.escalation_dm(lang, number, _title(payload.get("playbook"), lang, directory, library),
+                                            str(payload.get("role", "")), urgent=urgent,
+                                            again=int(payload.get("level", 0) or 0) > 0)
         return Reply(text, (Section(text, tone=Tone.DANGER if urgent else Tone.WARNING),),
                      (Button(card.payload(number, "ack"), texts.take_it(lang), ButtonStyle.PRIMARY),), lang=lang)
     if template == "incident_taken":
@@ -64,6 +69,12 @@ def render(message: OutboxMessage, lang: str = "nl", directory: SchoolDirectory 
         text = incident_texts.closed_reporter(lang, number)
         return Reply(text, (Section(text, tone=Tone.INFO),), lang=lang)
     raise ValueError(f"unknown outbox template {template!r}")
+
+
+def _title(playbook_id: object, lang: str, directory: SchoolDirectory | None, library: PlaybookLibrary | None) -> str:
+    """The protocol's title in ``lang`` (the school's jurisdiction variant if any)."""
+    playbook = library.get(str(playbook_id)) if library is not None and playbook_id else None
+    return playbook.title.get(lang, directory.jurisdiction if directory else None) if playbook else ""
 
 
 class Delivery:
@@ -92,7 +103,7 @@ class Delivery:
             if message.payload.get("template") == "briefing_due":
                 return await platform.dm(to, await self._briefing_due(number), key=message.key)
             try:
-                return await platform.dm(to, render(message, lang, self._directory), key=message.key)
+                return await platform.dm(to, render(message, lang, self._directory, self._library), key=message.key)
             except Unreachable:
                 if message.payload.get("template") == "escalation" and self._escalation is not None:
                     await self._escalation.unreachable(number=number, level=int(message.payload.get("level", 0)),
@@ -183,4 +194,4 @@ class Delivery:
         async with self._sessions() as session:
             snapshot = await card.load(session, number)
         lang = snapshot.incident.lang
-        return card.preview(snapshot, self._library, self._directory, intro=incident_texts.briefing_due(lang, number))
+        return card.preview(snapshot, self._library, self._directory, intro=incident_texts.briefing_due(lang))

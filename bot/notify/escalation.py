@@ -241,8 +241,10 @@ class EscalationService:
         for person in people:
             await enqueue(session, key=f"{incident.number}:escalation:{level}:{person.user.id}", kind="dm",
                           target={"platform": person.user.platform, "id": person.user.id},
+                          # The playbook id, not its title: the DM names the protocol in the
+                          # school's language when it is delivered (delivery.render).
                           payload={"template": "escalation", "number": incident.number, "role": person.role,
-                                   "level": level, "urgent": urgent},
+                                   "level": level, "urgent": urgent, "playbook": incident.playbook},
                           due_at=deliver_at(now, self._hours(), urgent=urgent))
 
     def _hours(self) -> WorkingHours:

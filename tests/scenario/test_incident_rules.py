@@ -61,7 +61,7 @@ async def test_nobody_acknowledges_so_the_next_role_is_pinged_then_the_reporter_
     await school.later(hours=5)
     assert len(school.platform.to("board1")) == 1 and len(school.platform.to("teacher")) == 2  # each once
     card = school.platform.current(f"incident-{number}")[0]
-    assert "doorgezet naar Bestuur" in card.sections[3].text
+    assert "doorgezet naar bestuur" in card.sections[3].text
 
 
 async def test_out_of_hours_the_reporter_is_told_with_112_and_the_ping_waits(tmp_path: Path) -> None:
@@ -72,8 +72,10 @@ async def test_out_of_hours_the_reporter_is_told_with_112_and_the_ping_waits(tmp
         assert form.form is not None
         await school.submit("teacher", form.form.submit, FORM)
         confirmation = await school.confirmation("teacher")
-        notice = confirmation.sections[-1].text
-        assert "buiten werktijd" in notice and "op donderdag om 08:00" in notice and "112" in notice
+        later = ("Het is nu buiten werktijd: vertrouwenspersoon / anti-pestcoördinator en directie (schoolleiding) "
+                 "krijgen op donderdag om 08:00 een bericht.")
+        assert later in confirmation.text and "krijgen nu" not in confirmation.text
+        assert "112" in confirmation.sections[-1].text
         await school.work()
         assert school.platform.to("vp1") == []
         await school.later(hours=10, minutes=59)  # 06:59 Amsterdam
@@ -142,7 +144,7 @@ async def test_the_suspected_colleague_never_receives_anything(school: School) -
     [missing] = await school.submit("teacher", form.form.submit, FORM)
     assert missing.ephemeral and "rol" in missing.text
     await school.submit("teacher", form.form.submit, {**FORM, "colleague_role": "vertrouwenspersoon"})
-    assert "Bestuur" in (await school.confirmation("teacher")).text
+    assert "bestuur (bevoegd gezag)" in (await school.confirmation("teacher")).text  # in the list, lower case
     [dm] = school.platform.to("board1")
     ack = dm.choices[0].payload
     # The suspect cannot take it, tick it or see it, even holding a role of the chain.
