@@ -24,13 +24,26 @@ def _plain(text: str, width: int) -> list[str]:
 
 def render(reply: Reply, *, width: int = 78) -> tuple[str, list[Button]]:
     """The text to print and the buttons in the order of their numbers."""
+    text, buttons, _ = render_with_more(reply, width=width)
+    return text, buttons
+
+
+def render_with_more(reply: Reply, *, width: int = 78) -> tuple[str, list[Button], list[Button]]:
+    """Also the "Meer" buttons of folded sections, numbered ``m1``, ``m2``… in the text: a folded
+    step prints as its one-line title, like on a phone, and ``m2`` prints its details."""
     out: list[str] = []
+    more: list[Button] = []
     if reply.ephemeral:
-        return "\n".join(f"({line})" for line in _plain(reply.text, width)), []
+        return "\n".join(f"({line})" for line in _plain(reply.text, width)), [], []
     out.append("=" * min(width, len(reply.text) + 4))
     out.append(f"  {reply.text}")
     out.append("=" * min(width, len(reply.text) + 4))
     for section in reply.sections:
+        if section.collapsed and section.more is not None and section.title:
+            more.append(section.more)
+            out.extend(textwrap.wrap(f"{_MARKERS[section.tone]}{section.title}  [m{len(more)}]", width,
+                                     subsequent_indent="    "))
+            continue
         if section.title:
             out.append("")
             out.append(f"{_MARKERS[section.tone]}{section.title}")
@@ -47,6 +60,9 @@ def render(reply: Reply, *, width: int = 78) -> tuple[str, list[Button]]:
             out.append(f"  [{'x' if item.done else ' '}] {item.text}" + (f" ({item.owner})" if item.owner else ""))
         if section.footnote:
             out.extend(textwrap.wrap(f"({section.footnote})", width))
+        for button in section.buttons:  # also among the numbered buttons below
+            out.append(f"  [{1 + list(reply.all_buttons()).index(button)}] {button.label}"
+                       if button in reply.all_buttons() else f"  {button.label}")
     buttons = list(reply.all_buttons())
     if buttons:
         out.append("")
@@ -55,4 +71,4 @@ def render(reply: Reply, *, width: int = 78) -> tuple[str, list[Button]]:
         nav = [f"[{number}] {button.label}" for number, button in enumerate(reply.actions, len(reply.choices) + 1)]
         if nav:
             out.extend(textwrap.wrap("  ".join(nav), width, initial_indent="  ", subsequent_indent="  "))
-    return "\n".join(out), buttons
+    return "\n".join(out), buttons, more

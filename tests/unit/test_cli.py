@@ -89,3 +89,21 @@ def test_show_unknown_playbook_exits_1() -> None:
 def test_the_example_school_directory_lints_with_the_playbooks() -> None:
     result = cli("lint", "playbooks", "--school", "school.example.yaml")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_terminal_chat_takes_typed_answers_and_unfolds_a_step(tmp_path: Path) -> None:
+    """Issue #15 in the terminal: "nee" typed at a question answers it ("vaak" is not an answer to
+    "Eenmalig / Herhaald / Meerdere slachtoffers": asked again); the steps print one line each with
+    m1, m2…, and "m3" prints the first step's details (m1 is the do-now block, m2 the answers)."""
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/chat.db", playbooks_dir=PLAYBOOKS)
+    core = await build_core(settings)
+    answers = "\n".join(["nee", "geen beelden", "nee", "ja, van onze school", "vaak"])
+    stdin = io.StringIO(f"een leerling wordt al weken gepest in de groepsapp van de klas\n{answers}\nherhaald\nm3\nq\n")
+    stdout = io.StringIO()
+    try:
+        assert await run_chat(core, stdin=stdin, stdout=stdout, user_id="admin") == 0
+    finally:
+        await core.close()
+    out = stdout.getvalue()
+    assert "Je antwoord: NEE" in out and "Dat kan ik niet als antwoord lezen" in out
+    assert "[m3]" in out and out.count("Wie: ") == 1  # steps fold to one line; m3 printed one step in full
