@@ -9,6 +9,12 @@
 * ``GET /api/inbox``: the persona's DMs, the incident spaces it is a member of, the team
   channel and the simulated time. A persona never sees a space it is not in.
 * ``POST /api/clock``: move the simulated clock forward and fire what became due.
+* ``GET /favicon.ico``: the tab's icon (``/static/favicon.svg`` where SVG icons are shown).
+
+The page polls the inbox every 1.5 s, so the access log skips ``/api/inbox``
+(:class:`QuietPolls`): nine minutes with the page open were 400 lines that said nothing.
+What someone did (an event, the clock) and what went wrong are logged, by route, never
+with a query, a body or a path that matched no route (any of those may carry words).
 
 The browser is untrusted even on localhost, so every field is validated
 (:mod:`adapters.web.inbound`), malformed requests get a clear 4xx JSON error (never a
@@ -35,6 +41,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from adapters.requests import metrics_handler, request_ids
 from adapters.stopping import SHUTDOWN_TIMEOUT
@@ -49,9 +56,10 @@ from bot.notify.working_hours import is_open
 from bot.ports import MessageRef
 from bot.store.db import session_factory
 
-__all__ = ["CSP", "MAX_BODY", "create_web_app", "start_web", "bound_port"]
+__all__ = ["CSP", "MAX_BODY", "QuietPolls", "create_web_app", "start_web", "bound_port"]
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("adapters.web.access")
 
 STATIC_DIR = Path(__file__).parent / "static"
 #: How often the background loop fires due escalations and retries deliveries.
@@ -97,6 +105,7 @@ def create_web_app(core: Core, *, run_workers: bool = True) -> web.Application:
                                      interval=WORKER_INTERVAL)
     app.cleanup_ctx.append(_tables_and_workers(run_workers))
     app.router.add_get("/", _index)
+    app.router.add_get("/favicon.ico", _favicon)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", metrics_handler(lambda app: app[CORE_KEY]))
     app.router.add_post("/api/event", _event)
@@ -122,7 +131,8 @@ def _tables_and_workers(run_workers: bool) -> Callable[[web.Application], AsyncI
 async def start_web(core: Core, host: str, port: int) -> web.AppRunner:
     """Serve the simulator on ``host:port`` (port 0: any free port, see :func:`bound_port`),
     with the background workers running. Stop it with ``await runner.cleanup()``."""
-    runner = web.AppRunner(create_web_app(core), shutdown_timeout=SHUTDOWN_TIMEOUT)
+    runner = web.AppRunner(create_web_app(core), shutdown_timeout=SHUTDOWN_TIMEOUT,
+                           access_log_class=QuietPolls, access_log=access_log)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
@@ -141,6 +151,10 @@ def bound_port(runner: web.AppRunner) -> int:
 # -- handlers ------------------------------------------------------------------------
 async def _index(_request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def _favicon(_request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(STATIC_DIR / "favicon.ico", headers={"Cache-Control": "max-age=86400"})
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -243,6 +257,29 @@ def simulated_time(core: Core) -> dict[str, Any]:
 def _message(stored: Stored, core: Core) -> dict[str, Any]:
     return {"id": str(stored.id), "version": stored.version,
             "time": f"{stored.at.astimezone(_zone(core)):%H:%M}", "reply": stored.content}
+
+
+# -- access log --------------------------------------------------------------------------
+class QuietPolls(AbstractAccessLogger):
+    """One line for a request someone made (``POST``) or one that failed (4xx/5xx); none
+    for the page's polls of ``/api/inbox``, its files or a health check.
+
+    The line names the route's pattern (``/static/{filename}``), not the path asked for:
+    a path that matched no route is whatever was typed into the address bar, and the query
+    of a poll carries the session. aiohttp's own access log would write every poll and,
+    being a library's logger, lose its words in :mod:`bot.logs` anyway.
+    """
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if request.path == "/api/inbox" or (request.method in ("GET", "HEAD") and response.status < 400):
+            return
+        resource = request.match_info.route.resource if isinstance(request, web.Request) else None
+        route = resource.canonical if resource is not None else "(no route)"
+        method = request.method if request.method in _METHODS else "OTHER"
+        self.logger.info("%s %s %d (%.0f ms)", method, route, response.status, time * 1000)
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 # -- middleware and signals ------------------------------------------------------------

@@ -100,29 +100,36 @@ def _repeats_headline(reply: Reply) -> bool:
     return first_line.replace("**", "").strip() == reply.text.replace("**", "").strip()
 
 
-#: Label of the control that reveals a collapsed section's text.
-_MORE = {"nl": "Wat te doen", "en": "What to do"}
+#: The small affordance beside a collapsed section's title: it opens on a tap.
+_MORE = {"nl": "Meer", "en": "More"}
 
 
 def section_html(section: Section, *, lang: str = "nl") -> str:
-    """One section; a collapsed one keeps title and fields visible and folds the rest
-    into a native ``<details>`` (keyboard and screen-reader friendly, no script)."""
+    """One section. A collapsed one (a step) is a native ``<details>`` whose summary is its
+    one-line title and a small "Meer"/"More": a list of steps then scans as a list of
+    titles on a phone, and a tap (or Enter, or a screen reader's "expand") opens one.
+    Native, so it works without script and without a handler of ours. The section's own
+    buttons follow it, pressed like the reply's (``data-payload``)."""
     classes = " ".join(filter(None, ("section", _TONE_CLASSES.get(section.tone))))
-    parts = [f'<section class="{classes}">']
-    if section.title:
-        parts.append(f"<h3>{inline(section.title)}</h3>")
+    title = f"<h3>{inline(section.title)}</h3>" if section.title else ""
     text = markup_html(section.text) if section.text else ""
     fields = fields_html(section.fields) if section.fields else ""
     rest = checklist_html(section.checklist) if section.checklist else ""
     if section.footnote:
         rest += f"<small>{inline(section.footnote)}</small>"
-    if section.collapsed and text:
-        summary = escape(_MORE.get(lang, _MORE["nl"]))
-        parts.append(f"{fields}<details><summary>{summary}</summary>{text}{rest}</details>")
+    more = escape(_MORE.get(lang, _MORE["nl"]))
+    if section.collapsed and title and (text or fields or rest):
+        classes += " step"
+        body = (f'<details><summary>{title}<span class="more">{more}</span></summary>'
+                f'<div class="step-body">{text}{fields}{rest}</div></details>')
+    elif section.collapsed and text:  # no title to show: the fields stay, the text folds
+        body = f'{fields}<details><summary><span class="more">{more}</span></summary>{text}{rest}</details>'
     else:
-        parts.append(f"{text}{fields}{rest}")
-    parts.append("</section>")
-    return "".join(parts)
+        body = f"{title}{text}{fields}{rest}"
+    if section.buttons:  # e.g. the report button above a long list of steps: never folded away
+        buttons = "".join(button_html(button, "section-button") for button in section.buttons)
+        body += f'<div class="section-buttons">{buttons}</div>'
+    return f'<section class="{classes}">{body}</section>'
 
 
 def inline(text: str) -> str:

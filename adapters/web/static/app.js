@@ -15,6 +15,12 @@
  *   and the server updates it in place (as a chat platform would).
  * - A message's buttons are disabled while its request is in flight: a double tap must
  *   not answer twice (the server would recognise it as stale anyway).
+ * - The page's own words (texts.js) follow the language of the conversation.
+ * - On a phone the next thing to tap must be on screen: a new message starts at its top,
+ *   a message answered in place shows what changed (the next question and its buttons,
+ *   not the do-now block above it again), and a notice stands above the composer. A
+ *   notice goes once stale: an error once a request went through, a remark once the
+ *   message it was about has been answered again.
  */
 "use strict";
 
@@ -26,18 +32,13 @@
   const TIMEOUT_MS = 30000;
   const POLL_MS = 1500;
 
-  const TEXTS = {
-    network: "Geen verbinding met de simulator; je bericht is niet verstuurd. Probeer het opnieuw. / "
-      + "No connection to the simulator; your message was not sent. Please try again.",
-    server: "Er ging iets mis in de simulator. Probeer het opnieuw. / "
-      + "Something went wrong in the simulator. Please try again.",
-    rejected: "Dit bericht kon niet worden verwerkt. / This message could not be processed.",
-    choicesLabel: { nl: "Antwoorden", en: "Answers" },
-    actionsLabel: { nl: "Navigatie", en: "Navigation" },
-    open: "werktijd",
-    closed: "buiten werktijd",
-    newMessages: (n) => `${n} nieuw / new`,
-  };
+  /** The page's own words in Dutch and English (texts.js); they follow the conversation's language. */
+  const TEXTS = window.protocolwijzerTexts;
+  let pageLang = "nl";
+
+  function t(key) {
+    return TEXTS[pageLang][key];
+  }
 
   const list = document.getElementById("messages");
   const spacesBox = document.getElementById("spaces");
@@ -110,7 +111,7 @@
     try {
       response = await fetch(url, { ...options, signal: controller.signal, cache: "no-store" });
     } catch (_) {
-      throw new RequestError(TEXTS.network);
+      throw new RequestError(t("network"));
     } finally {
       clearTimeout(timer);
       inFlight -= 1;
@@ -122,24 +123,27 @@
       data = null;
     }
     if (!response.ok) {
-      if (response.status >= 500) throw new RequestError(TEXTS.server);
-      throw new RequestError(TEXTS.rejected, data && typeof data.error === "string" ? data.error : "");
+      if (response.status >= 500) throw new RequestError(t("server"));
+      throw new RequestError(t("rejected"), data && typeof data.error === "string" ? data.error : "");
     }
-    if (!data || typeof data !== "object") throw new RequestError(TEXTS.server);
+    if (!data || typeof data !== "object") throw new RequestError(t("server"));
     return data;
   }
 
-  function postJson(url, body) {
-    return request(url, {
+  /** A POST that went through makes every "not sent" notice stale: they go. */
+  async function postJson(url, body) {
+    const data = await request(url, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body),
     });
+    dropErrors();
+    return data;
   }
 
   async function post(body) {
     const data = await postJson("/api/event", { session, persona, ...body });
-    if (!Array.isArray(data.replies)) throw new RequestError(TEXTS.server);
+    if (!Array.isArray(data.replies)) throw new RequestError(t("server"));
     return data.replies;
   }
 
@@ -153,7 +157,7 @@
     const group = document.createElement("div");
     group.className = kind;
     group.setAttribute("role", "group");
-    group.setAttribute("aria-label", TEXTS[kind + "Label"][lang]);
+    group.setAttribute("aria-label", TEXTS[lang][kind + "Label"]);
     for (const spec of buttons) group.append(makeButton(spec));
     article.append(group);
   }
@@ -258,12 +262,42 @@
     return article;
   }
 
-  function notice(reply) {
+  /**
+   * A remark (an ephemeral reply) about the message ``about`` (a key, see messageKey):
+   * a later answer to the same message makes it stale, and it is then removed.
+   */
+  function notice(reply, about) {
     const div = document.createElement("div");
     div.className = "notice";
     div.lang = langOf(reply);
+    if (about) div.dataset.about = about;
     div.innerHTML = htmlPolicy.createHTML(String(reply.html || ""));
     return div;
+  }
+
+  let messageKeys = 0;
+
+  /** A key for a drawn message that stays when it is redrawn in place: its stored id, else a counter. */
+  function messageKey(article) {
+    if (!article) return "";
+    if (!article.dataset.key) {
+      messageKeys += 1;
+      article.dataset.key = article.dataset.messageId ? `m${article.dataset.messageId}` : `c${messageKeys}`;
+    }
+    return article.dataset.key;
+  }
+
+  /** Remarks about ``key`` that a newer answer to the same message made stale. */
+  function dropRemarks(key) {
+    if (!key) return;
+    for (const old of document.querySelectorAll(".notice[data-about]")) {
+      if (old.dataset.about === key) old.remove();
+    }
+  }
+
+  /** "Niet verstuurd" and the like: stale once a request went through. */
+  function dropErrors() {
+    for (const old of document.querySelectorAll(".notice.error")) old.remove();
   }
 
   function userBubble(text) {
@@ -278,21 +312,80 @@
   function showError(error, after) {
     const p = document.createElement("p");
     p.className = "notice error";
+    p.setAttribute("role", "alert");
     const detail = error instanceof RequestError && error.detail ? ` (${error.detail})` : "";
-    p.textContent = (error instanceof RequestError ? error.message : TEXTS.server) + detail;
+    p.textContent = (error instanceof RequestError ? error.message : t("server")) + detail;
     if (after && after.isConnected) after.after(p);
     else activeList().append(p);
-    p.scrollIntoView({ block: "nearest" });
+    showNotice(p);
+  }
+
+  /** A notice in view above the composer (its scroll-margin is the composer's real height). */
+  function showNotice(element) {
+    element.scrollIntoView({ block: "nearest" });
   }
 
   function stickyHeight() {
     return document.querySelector(".tabs").offsetHeight;
   }
 
+  /** The composer's height as --composer-h (0 while hidden): the room scroll-margins keep free. */
+  function measureComposer() {
+    document.documentElement.style.setProperty("--composer-h", `${form.hidden ? 0 : form.offsetHeight}px`);
+  }
+
+  /** The part of the window between the sticky tabs and the composer, with a little air. */
+  function room() {
+    return { top: stickyHeight() + 8, bottom: window.innerHeight - (form.hidden ? 0 : form.offsetHeight) - 8 };
+  }
+
   /** Bring a new message into view: all of it if it fits, else its beginning. */
   function reveal(element) {
-    const room = window.innerHeight - stickyHeight() - (form.hidden ? 0 : form.offsetHeight);
-    element.scrollIntoView({ block: element.offsetHeight <= room ? "nearest" : "start" });
+    const { top, bottom } = room();
+    element.scrollIntoView({ block: element.offsetHeight <= bottom - top + 16 ? "nearest" : "start" });
+  }
+
+  /** Scroll the least that shows ``first`` down to ``last``; false, without scrolling, when they do not fit. */
+  function showRange(first, last) {
+    const { top, bottom } = room();
+    const from = first.getBoundingClientRect().top;
+    const to = last.getBoundingClientRect().bottom;
+    if (to - from > bottom - top) return false;
+    if (from < top) window.scrollBy(0, from - top);
+    else if (to > bottom) window.scrollBy(0, to - bottom);
+    return true;
+  }
+
+  /** How a part of a message compares: its HTML, whatever the reader opened or closed. */
+  function signature(part) {
+    const copy = part.cloneNode(true);
+    for (const details of copy.querySelectorAll("details[open]")) details.removeAttribute("open");
+    return copy.outerHTML;
+  }
+
+  function parts(article) {
+    return Array.from(article.querySelectorAll(":scope > .body > *"));
+  }
+
+  /**
+   * After a tap replaced a message in place, show what changed rather than its top: the
+   * do-now block the reader has already seen stays above, the next question and its
+   * buttons come into view (all that changed when it fits, else the question and its
+   * buttons, else the question's beginning). A new headline is a new view (the steps):
+   * that starts at its top, like a new message.
+   */
+  function revealChange(message, before) {
+    const after = parts(message);
+    const index = after.findIndex((part, i) => before[i] !== signature(part));
+    if (index === 0) {
+      reveal(message);
+      return;
+    }
+    const choices = message.querySelector(".choices") || message.querySelector(".body");
+    const question = after.length ? after[after.length - 1] : choices;
+    const changed = index > 0 ? after[index] : choices;
+    if (showRange(changed, choices) || showRange(question, choices)) return;
+    window.scrollBy(0, question.getBoundingClientRect().top - room().top);
   }
 
   /** Focus what answers a message next: its form, its first answer, else ``fallback``. */
@@ -304,29 +397,39 @@
 
   /**
    * Draw the replies to one conversation event. ``origin`` is the message whose button was
-   * pressed: a reply with ``replace`` updates it in place. Afterwards focus goes to the
-   * form or first answer of the newest message, or to the input when there is none.
+   * pressed: a reply with ``replace`` updates it in place. Remarks land below the message
+   * they are about (those of an earlier press on it are gone), in view above the composer.
+   * Afterwards focus goes to the form or first answer of the newest message, or to the
+   * input when there is none.
    */
   function showReplies(replies, origin) {
+    followLanguage(replies);
+    const about = messageKey(origin);
+    dropRemarks(about);
     let latest = null;
+    let replaced = null;
     let lastNotice = null;
     for (const reply of replies) {
       if (reply.ephemeral) {
-        lastNotice = notice(reply);
+        lastNotice = notice(reply, about);
         list.append(lastNotice);
         continue;
       }
       const message = botMessage(reply, null);
       if (reply.replace && origin && origin.isConnected) {
+        replaced = parts(origin).map(signature);
+        message.dataset.key = about;
         origin.replaceWith(message);
         origin = null;
       } else {
         list.append(message);
+        replaced = null;
       }
       latest = message;
     }
-    if (latest) reveal(latest);
-    else if (lastNotice) lastNotice.scrollIntoView({ block: "nearest" });
+    if (latest && replaced) revealChange(latest, replaced);
+    else if (latest) reveal(latest);
+    else if (lastNotice) showNotice(lastNotice);
     // A remark about a form that is still open (a required answer missing): stay in the form.
     const stillOpen = !latest && origin && origin.isConnected && origin.querySelector(".reply-form") ? origin : null;
     focusInside(latest || stillOpen, input);
@@ -378,6 +481,7 @@
     if (known && known.key === key) return null;
     if (known && known.element.classList.contains("busy")) return null; // its request will redraw it
     const element = botMessage(stored.reply || {}, stored);
+    messageKey(element);
     if (known && known.element.isConnected) known.element.replaceWith(element);
     else container.append(element);
     drawn.set(stored.id, { element, key });
@@ -434,12 +538,47 @@
     }
   }
 
+  let lastNow = null;
+
+  /** The simulated time, in the page's language: the day from the ISO date, not the server's label. */
   function showTime(now) {
-    clockTime.textContent = String(now.label || "");
-    if (now.iso) clockTime.dateTime = String(now.iso);
-    clockHours.textContent = now.working_hours === true ? TEXTS.open
-      : now.working_hours === false ? TEXTS.closed : "";
+    lastNow = now;
+    const parts = /^(\d{4})-(\d\d)-(\d\d)T(\d\d:\d\d)/.exec(String(now.iso || ""));
+    if (parts) {
+      const day = new Date(Date.UTC(Number(parts[1]), Number(parts[2]) - 1, Number(parts[3]))).getUTCDay();
+      clockTime.textContent = `${t("days")[day]} ${parts[3]}-${parts[2]} ${parts[4]}`;
+      clockTime.dateTime = String(now.iso);
+    } else {
+      clockTime.textContent = String(now.label || "");
+    }
+    clockHours.textContent = now.working_hours === true ? t("open")
+      : now.working_hours === false ? t("closed") : "";
     clockHours.classList.toggle("closed", now.working_hours === false);
+  }
+
+  // -- the page's language ---------------------------------------------------------------
+  /** Follow the conversation: the newest of ``replies`` that carries a language sets it. */
+  function followLanguage(replies) {
+    const last = replies.filter((reply) => reply && Object.hasOwn(TEXTS, reply.lang)).pop();
+    if (last && last.lang !== pageLang) setLanguage(last.lang);
+  }
+
+  function setLanguage(lang) {
+    pageLang = lang;
+    document.documentElement.lang = lang;
+    document.title = t("title");
+    const own = (element) => !element.closest(".msg"); // a message is in its own language
+    for (const element of document.querySelectorAll("[data-text]")) {
+      if (own(element)) element.textContent = t(element.dataset.text);
+    }
+    for (const element of document.querySelectorAll("[data-label]")) {
+      if (own(element)) element.setAttribute("aria-label", t(element.dataset.label));
+    }
+    for (const element of document.querySelectorAll("[data-placeholder]")) {
+      if (own(element)) element.placeholder = t(element.dataset.placeholder);
+    }
+    if (lastNow) showTime(lastNow);
+    updateBadges();
   }
 
   // -- tabs ----------------------------------------------------------------------------
@@ -450,7 +589,7 @@
       const count = unseen[name].size;
       badge.hidden = count === 0;
       badge.textContent = count ? String(count) : "";
-      badge.setAttribute("aria-label", count ? TEXTS.newMessages(count) : "");
+      badge.setAttribute("aria-label", count ? t("newMessages")(count) : "");
     }
   }
 
@@ -464,6 +603,7 @@
       if (selected && focus) tab.focus();
     }
     form.hidden = name !== "chat";
+    measureComposer();
     unseen[name].clear();
     updateBadges();
   }
@@ -495,15 +635,20 @@
     const id = article.dataset.messageId;
     const changed = await refreshInbox();
     if (mine !== generation) return;
+    followLanguage(replies);
     const current = drawn.get(id);
     const element = current && current.element.isConnected ? current.element : null;
+    const about = messageKey(element || article);
+    dropRemarks(about);
     let anchor = element || article;
+    let lastRemark = null;
     for (const reply of replies) {
       if (!reply.ephemeral) continue;
-      const remark = notice(reply);
+      const remark = notice(reply, about);
       if (anchor.isConnected) anchor.after(remark);
       else activeList().append(remark);
       anchor = remark;
+      lastRemark = remark;
     }
     unseen[pane].clear();
     updateBadges();
@@ -515,6 +660,7 @@
       const buttons = element.querySelectorAll("button");
       (buttons[position] || element).focus({ preventScroll: true });
     }
+    if (lastRemark && !added) showNotice(lastRemark); // a refusal is read where it can be seen
   }
 
   async function send(article, body, button) {
@@ -682,6 +828,8 @@
     });
   }
 
+  if (window.ResizeObserver) new ResizeObserver(measureComposer).observe(form);
+  measureComposer();
   setInterval(poll, POLL_MS);
   document.addEventListener("visibilitychange", poll);
   start("resume");

@@ -86,8 +86,8 @@ async def test_text_then_buttons_then_steps(client: Client) -> None:
     steps = await only(client, type="button", payload=choice(second, "Ja"))
     assert steps["text"] == "Testprotocol naaktbeeld — Stappen die passen bij jouw antwoorden"
     assert steps["replace"] is True
-    for title in ("1. Niet kopiëren", "2. Melden", "3. Chantage"):
-        assert f"<h3>{title}</h3>" in steps["html"]
+    for title in ("1. Niet kopiëren", "2. Melden", "3. Chantage"):  # each with its role after a '·'
+        assert f"<h3>{title} · " in steps["html"]
     assert "Volwassene" not in steps["html"]
     assert "<strong>Direct melden bij:</strong>" in steps["html"]
     assert steps["choices"] == [
@@ -153,7 +153,7 @@ async def test_a_new_core_on_the_same_database_resumes(tmp_path: Path) -> None:
             assert "Wordt er gedreigd of gechanteerd?" in resumed["html"]
             steps = await only(client, type="button", payload=choice(resumed, "Nee"))
             assert steps["text"].endswith("Stappen die passen bij jouw antwoorden")
-            assert "<h3>2. Melden</h3>" in steps["html"]
+            assert "<h3>2. Melden · " in steps["html"]
             back = await only(client, type="button", payload=action(steps, "← Terug"))
             assert "Wordt er gedreigd of gechanteerd?" in back["html"]
     finally:

@@ -102,7 +102,8 @@ async def test_report_take_tick_brief_close(client: Client) -> None:
 
     coordinator = await inbox(client, "vertrouwenspersoon")
     (dm,) = coordinator["dms"]
-    assert dm["reply"]["text"].startswith(f"**Urgent incident {number}**") and dm["version"] == 1
+    assert dm["reply"]["text"].startswith(f"**Urgent incident {number} — Testprotocol melding.**") \
+        and dm["version"] == 1
     assert [s["name"] for s in coordinator["spaces"]] == [f"incident-{number}"]
     (card,) = space_of(coordinator)
     assert "J.K." in card["reply"]["html"]  # the report is for the incident's members
@@ -116,7 +117,7 @@ async def test_report_take_tick_brief_close(client: Client) -> None:
     assert (taken["id"], taken["version"]) == (dm["id"], 2)
     assert taken["reply"]["text"].startswith(f"**Je bent eigenaar van incident {number}.**")
     assert texts((await inbox(client))["dms"])[1:] == [  # after the confirmation
-        f"Incident {number} is opgepakt door J. de Vries (Vertrouwenspersoon / anti-pestcoördinator). "
+        f"Incident {number} is opgepakt door J. de Vries (vertrouwenspersoon / anti-pestcoördinator). "
         "Je hoort wat er van jou nodig is."]
 
     # A done button on the card: the card is updated in place.
@@ -171,8 +172,8 @@ async def test_report_take_tick_brief_close(client: Client) -> None:
     await send(client, "vertrouwenspersoon", type="button", payload=button(choice["reply"], "Opgelost"),
                message=choice["id"])
     final = space_of(await inbox(client, "vertrouwenspersoon"))
-    assert final[-1]["reply"]["text"] == f"Incident {number} is gesloten: Opgelost."
-    assert "Gesloten: Opgelost" in final[0]["reply"]["html"] and "<button" not in final[0]["reply"]["html"]
+    assert final[-1]["reply"]["text"] == f"Incident {number} is gesloten: opgelost."
+    assert "Gesloten: opgelost" in final[0]["reply"]["html"] and "<button" not in final[0]["reply"]["html"]
     assert texts((await inbox(client))["dms"])[-1] == f"Incident {number} is afgerond. Dank je voor je melding."
 
 
@@ -197,7 +198,8 @@ async def test_a_persona_never_sees_a_space_it_is_not_in(client: Client) -> None
 async def test_nobody_acknowledges_so_the_next_role_is_pinged_when_the_clock_moves(client: Client) -> None:
     number = await report(client)
     assert texts((await inbox(client, "vertrouwenspersoon"))["dms"]) == [
-        f"**Urgent incident {number}** voor jou als Vertrouwenspersoon / anti-pestcoördinator. Kun je het oppakken?"]
+        f"**Urgent incident {number} — Testprotocol melding.** Voor jou als vertrouwenspersoon / "
+        "anti-pestcoördinator. Kun je het oppakken?"]
     assert (await inbox(client, "directie"))["dms"] == []
 
     moved = await client.post("/api/clock", json={"minutes": 14})
@@ -209,10 +211,11 @@ async def test_nobody_acknowledges_so_the_next_role_is_pinged_when_the_clock_mov
     box = await inbox(client, "directie")
     assert box["now"]["label"] == "wo 18-11 10:16"
     assert texts(box["dms"]) == [
-        f"**Urgent incident {number}** voor jou als Directie (schoolleiding). Kun je het oppakken?"]
+        f"**Urgent incident {number} — Testprotocol melding.** Nog niemand heeft het opgepakt. "
+        "Voor jou als directie (schoolleiding). Kun je het oppakken?"]
     assert box["dms"][0]["time"] == "10:16"
     card = space_of(await inbox(client, "vertrouwenspersoon"))[0]
-    assert "doorgezet naar Directie" in card["reply"]["html"]
+    assert "doorgezet naar directie" in card["reply"]["html"]
     assert (await inbox(client, "bestuur"))["dms"] == []  # the next level only after another window
 
 

@@ -68,7 +68,6 @@ async def test_from_question_to_steps_on_a_phone(page: Page) -> None:
     rule = (await do_now.inner_text()).lower()
     assert "niet" in rule and re.search(r"doorsturen|stuur het niet door|kopiëren|kopieer", rule), rule
     await expect(message.get_by_role("heading", name=re.compile(r"^Vraag 1 van \d+$"))).to_be_visible()
-    await expect(message).to_contain_text("jonger dan 18")
     await expect(message).to_have_attribute("lang", "nl")
     await no_horizontal_scroll(page)
 
@@ -114,8 +113,7 @@ async def test_errors_keep_the_text_and_a_double_tap_sends_once(page: Page) -> N
     box = page.get_by_role("textbox")
     await box.fill(QUESTION)
     await page.get_by_role("button", name="Verstuur").click()
-    await expect(page.locator(".notice.error")).to_contain_text("Er ging iets mis")
-    await expect(page.locator(".notice.error")).to_contain_text("Something went wrong")
+    await expect(page.locator(".notice.error")).to_have_text("Er ging iets mis in de simulator. Probeer het opnieuw.")
     await expect(box).to_have_value(QUESTION)
     await expect(page.locator(".msg.user")).to_have_count(0)
     await page.unroute("**/api/event", fail)
@@ -131,6 +129,7 @@ async def test_errors_keep_the_text_and_a_double_tap_sends_once(page: Page) -> N
 
     await box.press("Enter")
     await expect(latest_bot(page).locator(".choices button").first).to_be_focused()
+    await expect(page.locator(".notice.error")).to_have_count(0)  # sent now: "niet verstuurd" is stale
 
     # Hold the first button press so that a second tap lands while it is in flight.
     release = asyncio.Event()

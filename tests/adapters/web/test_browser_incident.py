@@ -45,7 +45,7 @@ def pane(page: Page, name: str) -> Locator:
 
 async def switch_to(page: Page, persona: str) -> None:
     """Pick a role: the page shows its Chat, with its DMs and its own conversation."""
-    await page.get_by_label("Rol / Role").select_option(persona)
+    await page.get_by_label("Rol", exact=True).select_option(persona)
     await expect(page.get_by_role("tab", name="Chat")).to_have_attribute("aria-selected", "true")
     await expect(pane(page, "chat").locator(".msg.bot").last).to_be_visible()
 
@@ -61,7 +61,7 @@ async def test_report_escalate_take_brief_close(page: Page) -> None:
     chat = pane(page, "chat")
     await expect(chat.locator(".msg.bot").last).to_contain_text("Waar gaat het over?")
     await expect(page.locator("#clock-time")).to_have_text(re.compile(r"^(ma|di|wo|do|vr|za|zo) \d\d-\d\d \d\d:\d\d$"))
-    box = page.get_by_role("textbox", name="Jouw bericht / Your message")
+    box = page.get_by_role("textbox", name="Jouw bericht")
     await box.fill(QUESTION)
     await box.press("Enter")
     for label in TRIAGE:
@@ -72,7 +72,7 @@ async def test_report_escalate_take_brief_close(page: Page) -> None:
         await expect(first).not_to_have_attribute("data-payload", asked or "")  # the next question
     steps = chat.locator(".msg.bot").last
     await expect(steps.locator("h2.headline")).to_contain_text("Stappen die passen bij jouw antwoorden")
-    await steps.get_by_role("button", name="Meld bij coördinator").click()
+    await steps.get_by_role("button", name="Meld bij coördinator").first.click()  # above the steps
 
     report = chat.locator(".msg.bot").last
     await expect(report.locator("h2.headline")).to_have_text("Melden bij de coördinator")
@@ -89,7 +89,8 @@ async def test_report_escalate_take_brief_close(page: Page) -> None:
     assert found
     number = found.group(1)
     await expect(chat.locator("form.reply-form")).to_have_count(0)  # the form was replaced ...
-    await expect(chat.locator(".msg.bot").nth(-2)).to_contain_text(f"Je melding is verstuurd: incident {number}")
+    await expect(chat.locator(".msg.bot").nth(-2)).to_contain_text("Je melding is verstuurd.")
+    await expect(chat.locator(".msg.bot").nth(-2)).not_to_contain_text(number)  # the number once, below
     await page.screenshot(path=str(SCREENSHOT.with_name("simulator-reported.png")))  # ... by the receipt
 
     await tab(page, "Incidentruimte")
@@ -98,7 +99,8 @@ async def test_report_escalate_take_brief_close(page: Page) -> None:
     # -- the vertrouwenspersoon takes it from the DM ---------------------------------------
     await switch_to(page, "vertrouwenspersoon")
     dm = chat.locator(".msg.bot", has_text=f"Urgent incident {number}")
-    await expect(dm).to_contain_text("voor jou als Vertrouwenspersoon")
+    await expect(dm).to_contain_text("Naakt- of seksueel beeld van een leerling gaat rond")  # what kind
+    await expect(dm).to_contain_text("Voor jou als vertrouwenspersoon")
     await dm.get_by_role("button", name="Ik pak dit op").click()
     await expect(chat.locator(".msg.bot", has_text=f"Je bent eigenaar van incident {number}")).to_be_visible()
     await expect(chat.get_by_role("button", name="Ik pak dit op")).to_have_count(0)
@@ -156,8 +158,8 @@ async def test_report_escalate_take_brief_close(page: Page) -> None:
     await card.get_by_role("button", name="Incident sluiten").click()
     outcome = space.locator(".msg.bot", has_text=f"Met welke uitkomst sluit je incident {number}?")
     await outcome.get_by_role("button", name="Opgelost").click()
-    await expect(space.locator(".msg.bot", has_text=f"Incident {number} is gesloten: Opgelost.")).to_be_visible()
-    await expect(card).to_contain_text("Gesloten: Opgelost")
+    await expect(space.locator(".msg.bot", has_text=f"Incident {number} is gesloten: opgelost.")).to_be_visible()
+    await expect(card).to_contain_text("Gesloten: opgelost")
     await expect(card.locator("button")).to_have_count(0)  # a closed incident has nothing left to press
 
     # -- the others: directie's DM says who took it; the teacher heard both ----------------------

@@ -150,16 +150,46 @@ def test_every_tag_in_escaped_output_is_one_we_made() -> None:
     assert "&amp;amp;" in html  # an entity typed by a user is shown, not interpreted
 
 
-def test_collapsed_section_keeps_title_and_fields_and_folds_the_text() -> None:
-    section = Section("Bel de **politie**.", title="4. Politie", fields=(Field("Wie", "Directie"),),
-                      footnote="Bronnen: S-040", collapsed=True)
+def test_a_collapsed_section_is_a_details_whose_summary_is_its_one_line_title() -> None:
+    """A step scans as its title (with its role) and a small "Meer"; text, fields and
+    footnote open on a tap."""
+    section = Section("Bel de **politie**.", title="4. Politie · directie", fields=(Field("Wie", "Directie"),),
+                      footnote="Geldt als: acuut", collapsed=True)
     assert section_html(section, lang="nl") == (
-        '<section class="section"><h3>4. Politie</h3>'
+        '<section class="section step"><details><summary><h3>4. Politie · directie</h3>'
+        '<span class="more">Meer</span></summary>'
+        '<div class="step-body"><p>Bel de <strong>politie</strong>.</p>'
         '<dl class="fields"><dt>Wie</dt><dd>Directie</dd></dl>'
-        "<details><summary>Wat te doen</summary><p>Bel de <strong>politie</strong>.</p>"
-        "<small>Bronnen: S-040</small></details></section>"
+        "<small>Geldt als: acuut</small></div></details></section>"
     )
-    assert "<summary>What to do</summary>" in section_html(section, lang="en")
+    assert '<span class="more">More</span>' in section_html(section, lang="en")
+    toned = Section("Nu bellen.", title="1. Bel 112", tone=Tone.INFO, collapsed=True)
+    assert section_html(toned).startswith('<section class="section tone-info step"><details><summary>')
+
+
+def test_a_collapsed_section_without_a_title_keeps_its_fields_and_folds_the_text() -> None:
+    section = Section("Bel <de> politie.", fields=(Field("Wie", "Directie"),), collapsed=True)
+    assert section_html(section, lang="en") == (
+        '<section class="section"><dl class="fields"><dt>Wie</dt><dd>Directie</dd></dl>'
+        '<details><summary><span class="more">More</span></summary><p>Bel &lt;de&gt; politie.</p></details></section>'
+    )
+
+
+def test_a_section_s_buttons_follow_it_and_are_pressed_like_the_reply_s() -> None:
+    report = Button("pw1:4:report", "Meld bij <coördinator>", ButtonStyle.PRIMARY)
+    assert section_html(Section("Meld het eerst.", buttons=(report,))) == (
+        '<section class="section"><p>Meld het eerst.</p><div class="section-buttons">'
+        '<button type="button" class="section-button primary" data-payload="pw1:4:report">'
+        "Meld bij &lt;coördinator&gt;</button></div></section>")
+    folded = Section("Tekst.", title="1. Stap", buttons=(report,), collapsed=True)
+    assert section_html(folded).endswith(
+        '</details><div class="section-buttons"><button type="button" class="section-button primary" '
+        'data-payload="pw1:4:report">Meld bij &lt;coördinator&gt;</button></div></section>')
+
+
+def test_a_collapsed_section_with_nothing_to_fold_is_drawn_open() -> None:
+    assert section_html(Section(title="2. Niets meer", collapsed=True)) == (
+        '<section class="section"><h3>2. Niets meer</h3></section>')
 
 
 # -- forms and checklist actions -----------------------------------------------------------
