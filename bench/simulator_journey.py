@@ -138,7 +138,7 @@ WIDTH, SCREEN = 360, 740
 GOAL_FIRST_PX = SCREEN
 GOAL_WORDS = 150
 GOAL_SCREENS = 1.5
-SCREENSHOTS = ("naaktbeeld-sexting", "cyberpesten")
+SCREENSHOTS = ["naaktbeeld-sexting", "cyberpesten"]
 ARTIFACTS = ROOT / "test-artifacts"
 #: Payload verbs (bot/conversation/payloads.py): an answer to a triage question, the report button.
 ANSWER = re.compile(r"^pw1:\d+:ans:")
@@ -281,7 +281,10 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="journeys to time (0: none)")
     parser.add_argument("--no-layout", action="store_true", help="only the journey, not the per-playbook fit")
+    parser.add_argument("--screenshots", default=",".join(SCREENSHOTS),
+                        help="playbooks whose first answer and steps are saved in test-artifacts/ (comma-separated)")
     args = parser.parse_args()
+    SCREENSHOTS[:] = [name for name in args.screenshots.split(",") if name]
     if not CHROMIUM.exists():
         print("needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)", file=sys.stderr)
         return 2

@@ -38,7 +38,7 @@ def _nav(state: ConversationState, *, back: bool, steps_toggle: str | None) -> t
     buttons: list[Button] = []
     if back:
         buttons.append(Button(payloads.encode(v, "back"), texts.back(lang)))
-    if state.playbook:
+    if state.playbook and state.answers:  # on the first question there is nothing to start over
         buttons.append(Button(payloads.encode(v, "restart"), texts.restart(lang)))
     if steps_toggle == "all":
         buttons.append(Button(payloads.encode(v, "all"), texts.all_steps(lang)))
@@ -79,11 +79,25 @@ def suggestions(state: ConversationState, library: PlaybookLibrary) -> Reply:
                  actions, lang=loc.lang)
 
 
+def _notices(playbook: Playbook, state: ConversationState) -> list[str]:
+    """The notices of the chosen options, most recent first (urgent by design)."""
+    loc = _locale(state)
+    found = []
+    for question_id, option_id in reversed(state.answers.items()):
+        question = playbook.question(question_id)
+        option = next((o for o in question.options if o.id == option_id), None) if question else None
+        if option and option.notice:
+            found.append(loc.t(option.notice))
+    return found
+
+
 def _opening(playbook: Playbook, state: ConversationState) -> list[Section]:
-    """What every screen of a protocol opens with: the notices of chosen options (most recent
-    first: urgent by design), the compact 112 line once, then the do-now block: in full on the
-    first screen, folded to its title on later ones (it was read there; on Slack and Teams the
-    card is updated in place, so it stays one tap away).
+    """What every screen of a protocol opens with: the compact 112 line once, the notice of the
+    answer just given, the earlier notices folded into one line (each was shown in full when its
+    answer was given), then the do-now block: in full on the first screen, folded to its title on
+    later ones (it was read there; on Slack and Teams the card is updated in place, so it stays
+    one tap away). A phone then shows the next question or the steps without scrolling past a
+    screen of warnings already read (issue #15).
 
     When the typed question spoke of something sexual, the first screen opens with the
     no-copy rule before anything else (C-01): the do-now block itself when it opens with
@@ -94,22 +108,32 @@ def _opening(playbook: Playbook, state: ConversationState) -> list[Section]:
                      collapsed=not first_screen,
                      more=None if first_screen else Button(payloads.encode(state.version, "more", "do-now"),
                                                            wording.more(loc.lang)))
-    notices = []
-    for question_id, option_id in reversed(state.answers.items()):
-        question = playbook.question(question_id)
-        option = next((o for o in question.options if o.id == option_id), None) if question else None
-        if option and option.notice:
-            notices.append(Section(loc.t(option.notice), tone=Tone.DANGER))
+    notices = _notices(playbook, state)
+    last_answer = next(reversed(state.answers.items()), None)
+    last_has_notice = bool(notices) and last_answer is not None and _notice_of(playbook, *last_answer) is not None
+    shown = [Section(notices[0], tone=Tone.DANGER)] if last_has_notice else []
+    earlier = notices[1:] if last_has_notice else notices
     # The 112 line once (research A.4 rule 2, S-063): a notice or the do-now block on screen
     # may already say it.
-    shown = [n.text for n in notices] + ([do_now.text] if first_screen else [])
-    sections = notices if any("112" in text for text in shown) else [
-        Section(texts.acute_danger(loc.lang), tone=Tone.DANGER), *notices]
+    on_screen = [s.text for s in shown] + ([do_now.text] if first_screen else [])
+    sections = shown if any("112" in text for text in on_screen) else [
+        Section(texts.acute_danger(loc.lang), tone=Tone.DANGER), *shown]
+    if earlier:
+        sections.append(Section("\n\n".join(earlier), title=wording.earlier_notices(loc.lang, len(earlier)),
+                                tone=Tone.DANGER, collapsed=True,
+                                more=Button(payloads.encode(state.version, "more", "notices"),
+                                            wording.more(loc.lang))))
     if state.sexual_hint and first_screen:
         if texts.opens_with_no_copy(do_now.text):
             return [do_now, *sections]
         sections.insert(0, Section(texts.no_copy_first(loc.lang), tone=Tone.DANGER))
     return [*sections, do_now]
+
+
+def _notice_of(playbook: Playbook, question_id: str, option_id: str) -> Text | None:
+    question = playbook.question(question_id)
+    option = next((o for o in question.options if o.id == option_id), None) if question else None
+    return option.notice if option else None
 
 
 def question(state: ConversationState, playbook: Playbook) -> Reply:
@@ -164,6 +188,12 @@ def details(state: ConversationState, playbook: Playbook, target: str) -> Reply 
     loc = _locale(state)
     if target == "do-now":
         section = Section(loc.t(playbook.do_now), title=texts.do_now_title(loc.lang), tone=Tone.WARNING)
+    elif target == "notices":
+        notices = _notices(playbook, state)
+        if not notices:
+            return None
+        section = Section("\n\n".join(notices), title=wording.earlier_notices(loc.lang, len(notices)),
+                          tone=Tone.DANGER)
     elif target == "answers":
         answers = _answers_section(playbook, state)
         if answers is None:
@@ -226,12 +256,17 @@ def steps(state: ConversationState, playbook: Playbook, library: PlaybookLibrary
           reportable: bool = False) -> Reply:
     loc = _locale(state)
     chosen = paths.applicable_steps(playbook, state.effective_answers())
-    sections = _opening(playbook, state)
+    # The report button (or the number it became) near the top, before the folded do-now block
+    # and answers: within a screen of where the steps start, even after many warnings.
+    opening = _opening(playbook, state)
+    do_now_title = texts.do_now_title(loc.lang)
+    sections = [s for s in opening if s.title != do_now_title]
+    above, below = _report_parts(state, playbook, reportable)
+    sections.extend(above)
+    sections.extend(s for s in opening if s.title == do_now_title)
     answers = _answers_section(playbook, state)
     if answers:
         sections.append(answers)
-    above, below = _report_parts(state, playbook, reportable)
-    sections.extend(above)
     sections.extend(_step_section(n, step, state) for n, step in enumerate(chosen, 1))
     return Reply(
         f"{loc.t(playbook.title)} — {texts.steps_title(loc.lang)}",

@@ -36,6 +36,12 @@ def more(lang: str) -> str:
     return _pick(lang, "Meer", "More")
 
 
+def earlier_notices(lang: str, count: int) -> str:
+    """The notices of earlier answers, folded: each was shown in full when its answer was given."""
+    return _pick(lang, f"Waarschuwingen bij je eerdere antwoorden ({count})",
+                 f"Warnings for your earlier answers ({count})")
+
+
 def reported_as(lang: str, number: str) -> str:
     return _pick(lang, f"**Gemeld als incident {number}.** De stappen hieronder blijven gelden.",
                  f"**Reported as incident {number}.** The steps below still apply.")

@@ -76,7 +76,7 @@ async def test_text_then_buttons_then_steps(client: Client) -> None:
     assert "Noteer &lt;b&gt;wat&lt;/b&gt; je zag" in first["html"]  # playbook text is escaped too
     assert "Is iemand op het beeld jonger dan 18?" in first["html"]
     assert [b["label"] for b in first["choices"]] == ["Ja", "Nee", "Weet ik niet"]
-    assert [b["label"] for b in first["actions"]] == ["Opnieuw", "Alle stappen", "Menu", "English"]
+    assert [b["label"] for b in first["actions"]] == ["Alle stappen", "Menu", "English"]
 
     second = await only(client, type="button", payload=choice(first, "Ja"))
     assert second["replace"] is True

@@ -115,3 +115,21 @@ def test_typed_number_picks_from_bedoel_je() -> None:
                               version=3)
     decision = say(state, "2")
     assert decision.state.playbook == "beeldpesten" and decision.state.view is View.QUESTION
+
+
+def test_earlier_warnings_fold_so_the_next_question_stays_near_the_top() -> None:
+    """Issue #15: every answer's warning was shown in full when it was given; on later screens only
+    the latest stays open, the earlier ones fold into one line (and "Meer" shows them)."""
+    state = at_first_question("naaktbeeld-sexting").state
+    for typed in ("ja", "ja"):  # acute distress, then fear of the family: both carry a warning
+        state = say(state, typed).state
+    [reply] = ENGINE.decide(state, Command(KEY, USER, "resume")).replies
+    playbook = LIBRARY.get("naaktbeeld-sexting")
+    distress, honour = (playbook.question(q).options[0].notice for q in ("distress", "honour"))
+    assert distress is not None and honour is not None
+    open_texts = [s.text for s in reply.sections if not s.collapsed]
+    assert honour.nl in open_texts and distress.nl not in open_texts
+    [folded] = [s for s in reply.sections if s.title.startswith("Waarschuwingen bij je eerdere antwoorden")]
+    assert folded.collapsed and distress.nl in folded.text and folded.more is not None
+    shown = ENGINE.decide(state, ButtonPressed(KEY, USER, folded.more.payload)).replies[0]
+    assert distress.nl in shown.sections[0].text
