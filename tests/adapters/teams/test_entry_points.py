@@ -135,3 +135,12 @@ async def test_a_file_in_the_incident_chat_is_warned_about_and_recorded_never_fe
         kinds = list((await connection.execute(select(ChronologyRow.kind))).scalars())
     assert "file" in kinds, "the chronology says a file was shared, not stored"
     assert not [c for c in world.teams.calls if "sharepoint" in c.path or "download" in c.path]
+
+
+async def test_a_typed_answer_counts_in_teams_too(world: TeamsWorld) -> None:
+    """Issue #15, the same on every platform: "ja" typed at a triage question answers it."""
+    await world.say("teacher", QUESTION)
+    assert "acute nood" in text_of(world.latest("teacher").card)
+    await world.say("teacher", "ja")
+    card = text_of(world.latest("teacher").card)
+    assert "Je antwoord: **Ja**" in card and "Vraag 2 van" in card
