@@ -192,8 +192,7 @@ def details(state: ConversationState, playbook: Playbook, target: str) -> Reply 
         notices = _notices(playbook, state)
         if not notices:
             return None
-        section = Section("\n\n".join(notices), title=wording.earlier_notices(loc.lang, len(notices)),
-                          tone=Tone.DANGER)
+        section = Section("\n\n".join(notices), title=wording.notices_title(loc.lang), tone=Tone.DANGER)
     elif target == "answers":
         answers = _answers_section(playbook, state)
         if answers is None:

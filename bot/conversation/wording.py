@@ -42,6 +42,11 @@ def earlier_notices(lang: str, count: int) -> str:
                  f"Warnings for your earlier answers ({count})")
 
 
+def notices_title(lang: str) -> str:
+    """Every warning of the answers given, unfolded as a message of its own ("Meer")."""
+    return _pick(lang, "Waarschuwingen bij je antwoorden", "Warnings for your answers")
+
+
 def reported_as(lang: str, number: str) -> str:
     return _pick(lang, f"**Gemeld als incident {number}.** De stappen hieronder blijven gelden.",
                  f"**Reported as incident {number}.** The steps below still apply.")

@@ -100,6 +100,17 @@ async def test_text_then_buttons_then_steps(client: Client) -> None:
     assert related["replace"] is False  # opens a new message, the steps stay visible
 
 
+async def test_a_typed_answer_counts_in_the_simulator(client: Client) -> None:
+    """Issue #15, as on Slack and Teams: "ja" typed at a question answers it, read back."""
+    first = await only(client, type="text", text=QUESTION)
+    assert "Is iemand op het beeld jonger dan 18?" in first["html"]
+    second = await only(client, type="text", text="ja")
+    assert second["replace"] is False and "Je antwoord: <strong>Ja</strong>" in second["html"]
+    assert "Wordt er gedreigd of gechanteerd?" in second["html"]
+    again = await only(client, type="text", text="hmm")
+    assert "Tik op een knop" in again["html"] and "Wordt er gedreigd of gechanteerd?" in again["html"]
+
+
 async def test_stale_button_is_an_ephemeral_remark(client: Client) -> None:
     first = await only(client, type="text", text=QUESTION)
     await only(client, type="button", payload=choice(first, "Nee"))
