@@ -14,7 +14,7 @@ from dataclasses import replace as _dc_replace
 
 from bot import metrics, texts
 from bot.conversation import payloads, typed_answers, views, wording
-from bot.conversation.router import Router
+from bot.conversation.router import Route, Router
 from bot.conversation.state import ConversationState, View
 from bot.directory import SchoolDirectory
 from bot.errors import InvalidInput
@@ -123,15 +123,17 @@ class Engine:
         if not typed_answers.looks_like_an_answer(text):
             route = self.router.route(text, set(self.library.ids_for(self.jurisdiction)))
             if route.decision != "menu" and route.playbooks and route.playbooks[0] != state.playbook:
-                decision = self._route(state, text)
+                decision = self._route(state, text, route)
                 return _with_notice(decision, wording.new_question(decision.state.lang), Tone.INFO)
         again = self._render(state)
         return _with_notice(Decision(state, (again,)), wording.answer_again(state.lang), Tone.WARNING)
 
-    def _route(self, state: ConversationState, text: str) -> Decision:
+    def _route(self, state: ConversationState, text: str, route: Route | None = None) -> Decision:
+        """Route free text (``route``: already routed, by a typed answer that turned out to be a
+        new question)."""
         lang = self.router.detect_language(text) or state.lang
         state = state.evolve(lang=lang, sexual_hint=self.router.mentions(text, "sexual"))
-        route = self.router.route(text, set(self.library.ids_for(self.jurisdiction)))
+        route = route or self.router.route(text, set(self.library.ids_for(self.jurisdiction)))
         metrics.ROUTER.labels(route.decision).inc()
         if route.decision == "open":
             return self._start(state, route.playbooks[0], replace=False)
