@@ -151,7 +151,8 @@ class Model:
         self.weight_scale = float(data.get("weight_scale", 1))
         self.source_hash: str = str(data["source_hash"])
         t = data["thresholds"]
-        self.thresholds = Thresholds(float(t["open"]), float(t["lead"]), float(t["choose"]), float(t["menu"]))
+        self.thresholds = Thresholds(float(t["open"]), float(t["lead"]), float(t["choose"]), float(t["menu"]),
+                                     float(t.get("keep", 1.0)))
         self.concepts = feature_code.ConceptMatcher(
             {name: {"nl": words.nl, "en": words.en} for name, words in library.concepts.items()}
         )

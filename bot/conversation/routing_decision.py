@@ -26,13 +26,21 @@ Kind = Literal["open", "choose", "menu"]
 @dataclass(frozen=True)
 class Thresholds:
     """``open`` a protocol at once when its probability is at least ``open``, the runner-up at
-    least ``lead`` behind and "out of scope" below it; show the ``menu`` when "out of scope" has
-    at least ``menu`` or no protocol reaches ``choose``; otherwise offer the likeliest protocols."""
+    least ``lead`` behind and "out of scope" below it; show the ``menu`` when no protocol reaches
+    ``choose``, or when "out of scope" has at least ``menu`` and no protocol reaches ``keep``;
+    otherwise offer the likeliest protocols.
+
+    ``keep`` is there because policy and lesson questions ("should we ban phones in lessons?")
+    share their words with everyday school questions: "out of scope" takes a fair share of the
+    probability, yet one protocol is clearly the likeliest. Offering it under "Bedoel je…?" costs
+    a question that really is out of scope one tap on "Iets anders"; the menu would cost the
+    teacher with a real question the search through every protocol."""
 
     open: float
     lead: float
     choose: float
     menu: float = 1.0
+    keep: float = 1.0
 
 
 def decide(probabilities: Mapping[str, float], thresholds: Thresholds,
@@ -49,6 +57,6 @@ def decide(probabilities: Mapping[str, float], thresholds: Thresholds,
     outside = probabilities.get(OUT_OF_SCOPE, 0.0)
     if first >= thresholds.open and first - second >= thresholds.lead and first > outside:
         return "open", [ranked[0][1]]
-    if outside >= thresholds.menu or first < thresholds.choose:
+    if first < thresholds.choose or (outside >= thresholds.menu and first < thresholds.keep):
         return "menu", []
     return "choose", [label for p, label in ranked[:MAX_CHOICES] if p >= BUTTON_FLOOR or label == ranked[0][1]]

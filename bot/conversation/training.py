@@ -7,7 +7,7 @@ A development tool (scikit-learn, the ``dev`` extra); the bot itself only reads 
    ``_out_of_scope.yaml`` as a class of its own.
 2. Five folds of the examples: each fold's probabilities come from a model trained on the
    other four (triggers always in). On those held-out probabilities the regularisation and the
-   four thresholds (open, lead, choose, menu) are chosen: opening a wrong protocol directly is
+   five thresholds (open, lead, choose, menu, keep) are chosen: opening a wrong protocol directly is
    the worst outcome, so at most 2% may be opened wrongly and a wrong "open" costs three missed
    ones, and at least 90% of the out-of-scope questions must reach the menu. Questions given with
    ``--tune-on`` (the repository's own samples) are a second set the thresholds must suit; they
@@ -19,6 +19,7 @@ Nothing from ``routing_eval.yaml`` is read here: it measures wording the router 
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections.abc import Sequence
@@ -47,7 +48,9 @@ FOLDS = 5
 WRONG_OPEN_COST = 3.0
 MAX_WRONG_OPEN = 0.02
 #: What opening the right protocol at once is worth over offering it among buttons: a teacher in
-#: a hurry reads the guidance without a tap.
+#: a hurry reads the guidance without a tap, and "Bedoel je…?" on a plain "er gaat een naaktfoto
+#: rond" would look as if the bot did not understand. (At 0.1 the tuning opened that one no more,
+#: for half a point of one tap on held-out examples.)
 OPEN_BONUS = 1.0
 MIN_OUT_OF_SCOPE_TO_MENU = 0.9
 #: Weights smaller than this are left out of the file: they move no probability visibly.
@@ -124,29 +127,68 @@ def score(held: Held, thresholds: Thresholds) -> dict[str, float]:
             "open": (counts["right_open"] + counts["wrong_open"]) / n, "oos_menu": counts["oos_menu"] / o}
 
 
+#: The grid the thresholds are chosen from (see :class:`~bot.conversation.routing_decision.Thresholds`).
+GRID = {
+    "open": (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98),
+    "lead": (0.2, 0.3, 0.4, 0.5, 0.6),
+    "choose": (0.05, 0.1, 0.15, 0.2, 0.3),
+    "menu": (0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0),
+    "keep": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0),
+}
+
+
+class _Columns:
+    """One held-out set as numpy columns, so that the 12,600 combinations of the grid are scored
+    in seconds: the likeliest protocol's probability, the runner-up's, "out of scope"'s, whether
+    the likeliest is right and whether the right one is among the buttons of a choice."""
+
+    def __init__(self, held: Held) -> None:
+        import numpy as np
+
+        rows = []
+        for probabilities, label in zip(held.probabilities, held.labels, strict=True):
+            _, offered = decide(probabilities, Thresholds(open=2.0, lead=0.0, choose=0.0, menu=2.0))
+            ranked = sorted((p for name, p in probabilities.items() if name != OUT_OF_SCOPE), reverse=True)
+            rows.append((ranked[0], ranked[1] if len(ranked) > 1 else 0.0, probabilities.get(OUT_OF_SCOPE, 0.0),
+                         bool(offered) and offered[0] == label, label in offered, label == OUT_OF_SCOPE))
+        first, second, outside, right, offered_right, out = (np.array(column) for column in zip(*rows, strict=True))
+        self.first, self.second, self.outside = first, second, outside
+        self.right, self.offered_right, self.out, self.inside = right, offered_right, out, ~out
+        self.n_in, self.n_out = max(1, int(self.inside.sum())), max(1, int(out.sum()))
+
+    def figures(self, t: Thresholds) -> dict[str, float]:
+        """What :func:`score` gives, computed on the columns (the same rule as ``decide``)."""
+        opened = (self.first >= t.open) & (self.first - self.second >= t.lead) & (self.first > self.outside)
+        menu = ~opened & ((self.first < t.choose) | ((self.outside >= t.menu) & (self.first < t.keep)))
+        chosen = ~opened & ~menu
+        one_tap = ((opened & self.right) | (chosen & self.offered_right)) & self.inside
+        return {"one_tap": float(one_tap.sum()) / self.n_in,
+                "wrong_open": float((opened & ~self.right & self.inside).sum()) / self.n_in,
+                "open": float((opened & self.inside).sum()) / self.n_in,
+                "oos_menu": float((menu & self.out).sum()) / self.n_out}
+
+
 def tune(helds: Sequence[Held]) -> tuple[Thresholds, dict[str, float]]:
     """The thresholds with the most questions one tap from the right protocol, a wrong "open"
     costing :data:`WRONG_OPEN_COST` and a right one earning :data:`OPEN_BONUS`, averaged over the
     sets; among those that open a wrong protocol for at most 2% and send at least 90% of the
     out-of-scope questions to the menu in every set, else (too little data to reach that) those
     that come closest."""
+    sets = [_Columns(held) for held in helds]
     best: tuple[tuple[bool, float], Thresholds, dict[str, float]] | None = None
-    for open_at in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98):
-        for lead in (0.2, 0.3, 0.4, 0.5, 0.6):
-            for choose in (0.05, 0.1, 0.15, 0.2, 0.3):
-                for menu in (0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0):
-                    thresholds = Thresholds(open_at, lead, choose, menu)
-                    each = [score(held, thresholds) for held in helds]
-                    figures = {key: sum(f[key] for f in each) / len(each) for key in each[0]}
-                    value = (figures["one_tap"] - WRONG_OPEN_COST * figures["wrong_open"]
-                             + OPEN_BONUS * figures["open"])
-                    meets = all(f["oos_menu"] >= MIN_OUT_OF_SCOPE_TO_MENU and f["wrong_open"] <= MAX_WRONG_OPEN
-                                for f in each)
-                    shortfall = sum(max(0.0, MIN_OUT_OF_SCOPE_TO_MENU - f["oos_menu"])
-                                    + max(0.0, f["wrong_open"] - MAX_WRONG_OPEN) for f in each)
-                    key = (meets, value if meets else -shortfall + 0.01 * value)
-                    if best is None or key > best[0]:
-                        best = (key, thresholds, figures)
+    for values in itertools.product(*GRID.values()):
+        thresholds = Thresholds(*values)
+        each = [columns.figures(thresholds) for columns in sets]
+        figures = {key: sum(f[key] for f in each) / len(each) for key in each[0]}
+        value = (figures["one_tap"] - WRONG_OPEN_COST * figures["wrong_open"]
+                 + OPEN_BONUS * figures["open"])
+        meets = all(f["oos_menu"] >= MIN_OUT_OF_SCOPE_TO_MENU and f["wrong_open"] <= MAX_WRONG_OPEN
+                    for f in each)
+        shortfall = sum(max(0.0, MIN_OUT_OF_SCOPE_TO_MENU - f["oos_menu"])
+                        + max(0.0, f["wrong_open"] - MAX_WRONG_OPEN) for f in each)
+        key = (meets, value if meets else -shortfall + 0.01 * value)
+        if best is None or key > best[0]:
+            best = (key, thresholds, figures)
     assert best is not None
     return best[1], best[2]
 
@@ -177,7 +219,7 @@ def export(vectorizer: Any, model: Any, thresholds: Thresholds, hashed: str, tra
         "feature_version": feature_code.FEATURE_VERSION,
         "trained_on": trained_on,
         "thresholds": {"open": thresholds.open, "lead": thresholds.lead, "choose": thresholds.choose,
-                       "menu": thresholds.menu},
+                       "menu": thresholds.menu, "keep": thresholds.keep},
         "weight_scale": WEIGHT_SCALE,
         "labels": [str(label) for label in model.classes_],
         "bias": [round(float(b), DIGITS) for b in model.intercept_],

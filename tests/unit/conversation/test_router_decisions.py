@@ -31,6 +31,20 @@ def test_a_likely_out_of_scope_question_gets_the_menu() -> None:
     assert decide({STAFF: 0.1, STRANGER: 0.1, "cyberpesten": 0.1, OUT_OF_SCOPE: 0.3}, T) == ("menu", [])
 
 
+def test_a_clear_favourite_is_offered_even_when_out_of_scope_is_likely() -> None:
+    """A policy question shares its words with everyday ones: "out of scope" takes a fair share,
+    yet one protocol clearly leads. With ``keep`` it is offered (Iets anders is one tap away)."""
+    kept = Thresholds(open=0.8, lead=0.4, choose=0.2, menu=0.3, keep=0.6)
+    probabilities = {STAFF: 0.62, STRANGER: 0.03, OUT_OF_SCOPE: 0.35}
+    assert decide(probabilities, kept) == ("choose", [STAFF, STRANGER])
+    assert decide(probabilities, Thresholds(open=0.8, lead=0.4, choose=0.2, menu=0.3)) == ("menu", [])
+    assert decide({STAFF: 0.55, STRANGER: 0.05, OUT_OF_SCOPE: 0.4}, kept) == ("menu", [])
+
+
+def test_a_model_file_without_keep_reads_as_before() -> None:
+    assert Thresholds(open=0.8, lead=0.4, choose=0.2, menu=0.3).keep == 1.0
+
+
 def test_at_most_three_buttons_and_none_for_the_unlikely() -> None:
     kind, offered = decide({"a": 0.3, "b": 0.25, "c": 0.2, "d": 0.2, "e": 0.01, OUT_OF_SCOPE: 0.04}, T)
     assert kind == "choose" and offered == ["a", "b", "c"]

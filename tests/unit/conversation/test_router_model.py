@@ -84,6 +84,30 @@ def test_the_pure_python_scorer_gives_scikit_learns_probabilities() -> None:
             assert ours[label] == pytest.approx(float(p), abs=0.01), (text, label)
 
 
+def test_the_tuning_grid_scores_as_the_decision_rule_decides() -> None:
+    """``tune`` scores 12,600 threshold combinations on numpy columns; they must count exactly
+    what :func:`~bot.conversation.routing_decision.decide` decides, question by question."""
+    pytest.importorskip("numpy")
+    import random
+
+    from bot.conversation.routing_decision import OUT_OF_SCOPE as OUTSIDE
+    from bot.conversation.routing_decision import Thresholds
+    from bot.conversation.training import GRID, Held, _Columns, score
+
+    rng = random.Random(9)
+    labels = ["a", "b", "c", "d", OUTSIDE]
+    rows, truth = [], []
+    for _ in range(400):
+        raw = [rng.random() ** rng.choice((1, 3, 6)) for _ in labels]
+        rows.append({label: value / sum(raw) for label, value in zip(labels, raw, strict=True)})
+        truth.append(rng.choice(labels))
+    held = Held(rows, truth)
+    columns = _Columns(held)
+    for _ in range(60):
+        thresholds = Thresholds(*(rng.choice(values) for values in GRID.values()))
+        assert columns.figures(thresholds) == pytest.approx(score(held, thresholds)), thresholds
+
+
 def _copy(tmp_path: Path) -> Path:
     target = tmp_path / "playbooks"
     shutil.copytree(PLAYBOOKS, target)
