@@ -9,9 +9,10 @@ A development tool (scikit-learn, the ``dev`` extra); the bot itself only reads 
    other four (triggers always in). On those held-out probabilities the regularisation and the
    five thresholds (open, lead, choose, menu, keep) are chosen: opening a wrong protocol directly is
    the worst outcome, so at most 2% may be opened wrongly and a wrong "open" costs three missed
-   ones, and at least 90% of the out-of-scope questions must reach the menu. Questions given with
-   ``--tune-on`` (the repository's own samples) are a second set the thresholds must suit; they
-   are never trained on.
+   ones, and at least 85% of the held-out out-of-scope examples (near misses on purpose) must
+   reach the menu. Questions given with ``--tune-on`` (the repository's own samples) are a second
+   set the thresholds must suit, with 90% of its out-of-scope questions to the menu; they are
+   never trained on.
 3. The final model on everything, rounded and pruned, with the source hash.
 
 Nothing from ``routing_eval.yaml`` is read here: it measures wording the router never saw.
@@ -52,7 +53,16 @@ MAX_WRONG_OPEN = 0.02
 #: rond" would look as if the bot did not understand. (At 0.1 the tuning opened that one no more,
 #: for half a point of one tap on held-out examples.)
 OPEN_BONUS = 1.0
+#: The share of out-of-scope questions that must reach the menu: 90% of the project's own sample
+#: questions (``--tune-on``; everyday questions, as the goal of issue 14 has them), 85% of the
+#: held-out out-of-scope examples. Those were written as near misses on purpose (phone rules as a
+#: timetable question, a lesson on another subject, the homework policy), harder than what staff
+#: ask; held to 90% as well, the tuning sent a fair share of policy and lesson questions to the
+#: menu (the right protocol was among the buttons of "Bedoel je…?" for 92.1% of the held-out
+#: examples, against 93.6% at 85%). An out-of-scope question that gets "Bedoel je…?" is one tap
+#: on "Iets anders" from the menu.
 MIN_OUT_OF_SCOPE_TO_MENU = 0.9
+MIN_NEAR_MISSES_TO_MENU = 0.85
 #: Weights smaller than this are left out of the file: they move no probability visibly.
 PRUNE = 0.01
 #: Weights are written as integers in thousandths: a fifth smaller, and read twice as fast.
@@ -168,13 +178,14 @@ class _Columns:
                 "oos_menu": float((menu & self.out).sum()) / self.n_out}
 
 
-def tune(helds: Sequence[Held]) -> tuple[Thresholds, dict[str, float]]:
+def tune(helds: Sequence[Held], minimums: Sequence[float] | None = None) -> tuple[Thresholds, dict[str, float]]:
     """The thresholds with the most questions one tap from the right protocol, a wrong "open"
     costing :data:`WRONG_OPEN_COST` and a right one earning :data:`OPEN_BONUS`, averaged over the
     sets; among those that open a wrong protocol for at most 2% and send at least 90% of the
-    out-of-scope questions to the menu in every set, else (too little data to reach that) those
-    that come closest."""
+    out-of-scope questions to the menu in every set (``minimums``, one per set; default
+    :data:`MIN_OUT_OF_SCOPE_TO_MENU`), else (too little data to reach that) those that come closest."""
     sets = [_Columns(held) for held in helds]
+    floors = list(minimums) if minimums is not None else [MIN_OUT_OF_SCOPE_TO_MENU] * len(sets)
     best: tuple[tuple[bool, float], Thresholds, dict[str, float]] | None = None
     for values in itertools.product(*GRID.values()):
         thresholds = Thresholds(*values)
@@ -182,10 +193,10 @@ def tune(helds: Sequence[Held]) -> tuple[Thresholds, dict[str, float]]:
         figures = {key: sum(f[key] for f in each) / len(each) for key in each[0]}
         value = (figures["one_tap"] - WRONG_OPEN_COST * figures["wrong_open"]
                  + OPEN_BONUS * figures["open"])
-        meets = all(f["oos_menu"] >= MIN_OUT_OF_SCOPE_TO_MENU and f["wrong_open"] <= MAX_WRONG_OPEN
-                    for f in each)
-        shortfall = sum(max(0.0, MIN_OUT_OF_SCOPE_TO_MENU - f["oos_menu"])
-                        + max(0.0, f["wrong_open"] - MAX_WRONG_OPEN) for f in each)
+        meets = all(f["oos_menu"] >= floor and f["wrong_open"] <= MAX_WRONG_OPEN
+                    for f, floor in zip(each, floors, strict=True))
+        shortfall = sum(max(0.0, floor - f["oos_menu"]) + max(0.0, f["wrong_open"] - MAX_WRONG_OPEN)
+                        for f, floor in zip(each, floors, strict=True))
         key = (meets, value if meets else -shortfall + 0.01 * value)
         if best is None or key > best[0]:
             best = (key, thresholds, figures)
@@ -247,7 +258,7 @@ def train(directory: Path, *, tune_on: Sequence[Path] = (), out: Path | None = N
             rows = fitted.predict_proba(vectorizer.transform([feature_code.features(t, concepts) for t in dev_texts]))
             helds.append(Held([dict(zip(fitted.classes_, map(float, row), strict=True)) for row in rows],
                               dev_labels))
-        thresholds, figures = tune(helds)
+        thresholds, figures = tune(helds, [MIN_NEAR_MISSES_TO_MENU, MIN_OUT_OF_SCOPE_TO_MENU][:len(helds)])
         value = figures["one_tap"] - WRONG_OPEN_COST * figures["wrong_open"] + OPEN_BONUS * figures["open"]
         parts = [score(held, thresholds) for held in helds]
         names = ("held-out examples", "tuning set")
