@@ -9,10 +9,11 @@ import uuid
 from typing import TYPE_CHECKING
 
 from bot import texts
+from bot.conversation import payloads
 from bot.conversation.engine import Engine, OpenIncident
 from bot.conversation.state import ConversationState
 from bot.errors import StoreConflict, UserFacingError
-from bot.events import ConversationEvent
+from bot.events import ButtonPressed, ConversationEvent, FormSubmitted
 from bot.messages import Reply, Section, Tone
 from bot.store.conversations import ConversationStore
 
@@ -44,6 +45,8 @@ class ConversationService:
         try:
             for attempt in range(MAX_ATTEMPTS):
                 stored = self.store.recall(key) if attempt == 0 else None
+                if stored is not None and _made_on_a_newer_state(event, stored):
+                    stored = None  # another replica moved the conversation on: read, then decide once
                 remembered = stored is not None
                 if stored is None:
                     stored = await self.store.load(key)
@@ -79,6 +82,17 @@ class ConversationService:
         if self.reporting is None:
             raise UserFacingError("reporting is not configured (no school directory)")
         return await self.reporting.report(effect, reporter=event.user, source_key=source_key)
+
+
+def _made_on_a_newer_state(event: ConversationEvent, state: ConversationState) -> bool:
+    """A button names the version of the state it was rendered for. A press on a newer one than
+    this process remembers means another replica (behind the same load balancer) moved the
+    conversation on: deciding on the remembered state would only find the button unknown to it,
+    then read and decide again. Reading first decides once."""
+    if not isinstance(event, ButtonPressed | FormSubmitted):
+        return False
+    payload = payloads.decode(event.payload)
+    return payload is not None and payload.version > state.version
 
 
 def _remember_report(state: ConversationState, replies: list[Reply]) -> ConversationState:

@@ -137,3 +137,36 @@ async def test_a_replica_s_remembered_state_never_applies_a_press_twice(tmp_path
         assert body(shown) == body(moved_on), "and A shows what B saved"
     finally:
         await core.close()
+
+
+async def test_a_press_on_a_newer_state_than_remembered_reads_first(tmp_path: Path) -> None:
+    """A press whose button is newer than the state this replica remembers was made after another
+    replica moved the conversation on: the replica reads the stored state at once and decides
+    once, instead of first deciding on its stale memory (which can only end in a reread)."""
+    from types import SimpleNamespace
+
+    from bot.conversation.service import ConversationService
+    from bot.store.conversations import ConversationStore
+    from bot.store.db import session_factory
+
+    core = await build_core(settings_for(tmp_path))
+    try:
+        decided = []
+
+        def counting_decide(state, event):  # type: ignore[no-untyped-def]
+            decided.append(state.version)
+            return core.engine.decide(state, event)
+
+        replica_a = ConversationService(core.engine, ConversationStore(session_factory(core.db)))
+        replica_b = core.conversations
+        [question] = await replica_a.handle(TextMessage(KEY, USER, "voorbeeldwoord"))
+        [moved_on] = await replica_b.handle(ButtonPressed(KEY, USER, question.choices[0].payload))
+        newer = next(b.payload for b in moved_on.choices if b.payload)
+        replica_a.engine = SimpleNamespace(decide=counting_decide)  # type: ignore[assignment]
+        [answered] = await replica_a.handle(ButtonPressed(KEY, USER, newer))
+        assert not answered.ephemeral
+        assert len(decided) == 1, f"decided once, on the stored state (versions seen: {decided})"
+        [shown] = await replica_b.handle(Command(KEY, USER, "resume"))
+        assert body(shown) == body(answered), "and B sees what A saved"
+    finally:
+        await core.close()
