@@ -113,6 +113,7 @@ class Core:
             return [Reply(text, (Section(text, tone=Tone.DANGER),), ephemeral=True, lang=lang)]
 
     async def close(self) -> None:
+        await self.conversations.store.close()
         await self.db.dispose()
 
 

@@ -57,3 +57,60 @@ async def test_first_insert_race_is_a_conflict_not_a_crash(pg_engine: AsyncEngin
     )
     assert sum(1 for r in results if isinstance(r, StoreConflict)) == 1
     assert sum(1 for r in results if r is None) == 1
+
+
+async def test_the_store_uses_its_own_asyncpg_pool_and_agrees_with_sqlalchemy(pg_engine: AsyncEngine) -> None:
+    """On PostgreSQL the conversation statements go through bot/store/direct.py: what it writes,
+    SQLAlchemy reads as the same JSON, and the other way round (one table, one definition)."""
+    from sqlalchemy import select
+
+    from bot.store.conversations import TABLE
+
+    store = ConversationStore(session_factory(pg_engine))
+    assert store._direct is not None
+    state = ConversationState(lang="en", view=View.STEPS, playbook="roddelaccount", answers={"q": "ja"}, version=2)
+    await store.save("direct", state, expected=None)
+    async with pg_engine.connect() as connection:
+        row = (await connection.execute(select(TABLE.c.state, TABLE.c.version).where(TABLE.c.key == "direct"))).one()
+    assert ConversationState.from_json(row.state) == state and row.version == 2
+    async with pg_engine.begin() as connection:
+        await connection.execute(TABLE.update().where(TABLE.c.key == "direct")
+                                 .values(state=state.evolve(answers={"q": "nee"}).to_json(), version=3))
+    loaded = await store.load("direct")
+    assert loaded is not None and loaded.answers == {"q": "nee"}
+    with pytest.raises(StoreConflict):
+        await store.save("direct", state.evolve(version=3), expected=state)  # version 2 is gone
+    await store.close()
+
+
+async def test_a_dropped_connection_costs_no_answer(pg_engine: AsyncEngine) -> None:
+    """PostgreSQL restarted or an idle timeout closed the store's connection: the next statement
+    is tried again on a new connection, and the teacher sees nothing of it."""
+    from sqlalchemy import text
+
+    store = ConversationStore(session_factory(pg_engine))
+    assert store._direct is not None
+    await store.save("dropped", ConversationState(version=1), expected=None)
+    pid = await store._direct.fetchval("SELECT pg_backend_pid()")
+    async with pg_engine.connect() as connection:
+        assert (await connection.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})).scalar()
+    await asyncio.sleep(0.2)
+    loaded = await store.load("dropped")
+    assert loaded is not None and loaded.version == 1
+    await store.save("dropped", loaded.evolve(version=2), expected=loaded)
+    assert await store._direct.fetchval("SELECT pg_backend_pid()") != pid
+    await store.close()
+
+
+async def test_disposing_of_the_engine_closes_the_store_s_connections(pg_engine: AsyncEngine) -> None:
+    from sqlalchemy import text
+
+    store = ConversationStore(session_factory(pg_engine))
+    assert store._direct is not None
+    await store.save("closing", ConversationState(version=1), expected=None)
+    pid = await store._direct.fetchval("SELECT pg_backend_pid()")
+    await pg_engine.dispose()
+    async with pg_engine.connect() as connection:  # the engine opens new connections after dispose
+        alive = (await connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"),
+                                          {"p": pid})).scalar()
+    assert alive == 0
