@@ -49,7 +49,8 @@ def make_engine(url: str) -> AsyncEngine:
 
 
 #: Connections kept open per process, and opened beyond that under a burst (closed again after
-#: it). Two replicas with 10 + 10 stay well inside PostgreSQL's default of 100 connections.
+#: it). With the conversation store's own 10 (bot/store/direct.py), two replicas open at most 60,
+#: inside PostgreSQL's default of 100 connections.
 POOL_SIZE, POOL_OVERFLOW = 10, 10
 #: A pooled connection unused for longer than this is pinged before it is handed out.
 IDLE_PING_SECONDS = 10.0
