@@ -141,11 +141,14 @@ async def start_slack(service: SlackService, host: str, port: int) -> web.AppRun
 async def _running(web_app: web.Application) -> AsyncIterator[None]:
     service = web_app[SERVICE_KEY]
     # One HTTP session for every Web API call (Bolt's per-request clients share it too):
-    # against slack.com a session per call would mean a TLS handshake per call.
+    # against slack.com a session per call would mean a TLS handshake per call. No cookie jar:
+    # the Web API authenticates by token, and a jar read every response's cookies and matched
+    # them against every request (a sixth of a Web API call's CPU, bench/load.py).
     client = service.platform.client
     own_session = client.session is None
     if own_session:
-        client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
+        client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout),
+                                               cookie_jar=aiohttp.DummyCookieJar())
     workers = service.core.workers or service.core.make_workers(interval=WORKER_INTERVAL)
     tasks = [asyncio.create_task(workers.run())] if workers and service.run_workers else []
     if service.socket is not None:

@@ -63,3 +63,12 @@ async def test_a_coordinator_slack_does_not_know_does_not_break_the_space(world:
     cards = [m for m in world.fake.messages_in(space.id) if "2026-0001" in text_of(m)]
     assert len(cards) == 1, "one card, however often the delivery is retried"
     assert DIRECTIE in world.fake.members(space.id)
+
+
+async def test_the_web_api_session_keeps_no_cookies(world: SlackWorld) -> None:
+    """The Web API authenticates by token: cookies from its answers (or a proxy's) are neither
+    kept nor sent back, and reading them cost CPU on every call."""
+    import aiohttp
+
+    session = world.service.platform.client.session
+    assert session is not None and isinstance(session.cookie_jar, aiohttp.DummyCookieJar)
