@@ -30,7 +30,6 @@ from aiohttp.web_protocol import RequestPayloadError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
@@ -43,6 +42,7 @@ from adapters.slack.config import HTTP, SOCKET, SlackConfig, make_client
 from adapters.slack.dedupe import SeenEvents
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.platform import SlackPlatform
+from adapters.slack.request import ParsedRequest, parse_body
 from adapters.slack.sent import SentLedger
 from adapters.stopping import DRAIN_TIMEOUT, SHUTDOWN_TIMEOUT
 from bot.app import Core
@@ -76,8 +76,10 @@ def create_slack(core: Core, config: SlackConfig, *, client: AsyncWebClient | No
     """The Bolt app on the core. It checks the token lazily (one ``auth.test`` on the first
     request); :func:`check_token` checks it at start."""
     client = client or make_client(config.bot_token, config.api_url)
+    # Bolt's own signature check is off: in HTTP mode every request reaches Bolt through
+    # ``_events``, which checks the signature on the raw body first; in Socket Mode there is none.
     app = AsyncApp(client=client, signing_secret=config.signing_secret,
-                   request_verification_enabled=config.mode == HTTP, process_before_response=False)
+                   request_verification_enabled=False, process_before_response=False)
     platform = SlackPlatform(client, ledger=SentLedger(session_factory(core.db)))
     core.add_platform(platform)
     listeners = SlackListeners(core, platform, SeenEvents(session_factory(core.db), clock=core.clock))
@@ -192,12 +194,11 @@ def check_request(body: bytes, headers: Mapping[str, str], secret: str, *,
 
 
 def checked_request(body: bytes, headers: Mapping[str, str], secret: str, *, query: str = "",
-                    now: float | None = None) -> tuple[AsyncBoltRequest | None, tuple[int, str] | None]:
+                    now: float | None = None) -> tuple[ParsedRequest | None, tuple[int, str] | None]:
     """The request for Bolt, or (status, reason) to refuse it with: a signature over the raw body
-    within five minutes (401), then a body Slack could have sent (400). The body is parsed once,
-    by Bolt's own request (a button press's body is mostly the URL-encoded message it was on,
-    and decoding it twice was a tenth of what a press cost); its shape is checked on what Bolt
-    parsed, so the check sees exactly what the listeners will."""
+    within five minutes (401), then a body Slack could have sent (400). The body is parsed once
+    (:mod:`adapters.slack.request`) and Bolt gets what was parsed, so the shape check sees
+    exactly what the listeners will."""
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
     if not (timestamp.isascii() and timestamp.isdigit()) or abs((now or time.time()) - int(timestamp)) > 60 * 5:
         return None, (401, "missing or stale timestamp")
@@ -211,21 +212,23 @@ def checked_request(body: bytes, headers: Mapping[str, str], secret: str, *, que
     if not as_json and text.startswith("{"):  # Bolt would read it as JSON; Slack never sends that
         return None, (400, "not a Slack request")
     try:
-        request = AsyncBoltRequest(body=text, query=query, headers=headers)  # type: ignore[arg-type]
-    except (ValueError, RecursionError, AttributeError, TypeError, KeyError, IndexError):
+        parsed, from_payload = parse_body(text, as_json=as_json)
+    except (ValueError, RecursionError):
         return None, (400, "not a JSON object" if as_json else "a payload that is not a JSON object")
-    parsed = request.body
     if not isinstance(parsed, dict) or (as_json and not parsed):
-        return None, (400, "not a JSON object")
+        return None, (400, "not a JSON object" if as_json else "a payload that is not a JSON object")
     if as_json:
         problem = shapes.event_problem(parsed)
-        return (None, (400, f"an event of the wrong shape ({problem})")) if problem else (request, None)
-    if "payload" in text and "command" not in parsed:
-        if not parsed:
-            return None, (400, "not a Slack request")
+    elif from_payload:
         problem = shapes.payload_problem(parsed)
-        return (None, (400, f"a payload of the wrong shape ({problem})")) if problem else (request, None)
-    return (request, None) if "command" in parsed or "ssl_check" in parsed else (None, (400, "not a Slack request"))
+    elif "command" in parsed or "ssl_check" in parsed:
+        problem = None
+    else:
+        return None, (400, "not a Slack request")
+    if problem:
+        kind = "an event" if as_json else "a payload"
+        return None, (400, f"{kind} of the wrong shape ({problem})")
+    return ParsedRequest(raw=text, body=parsed, query=query, headers=headers), None
 
 
 _refusals = Refusals("Slack")

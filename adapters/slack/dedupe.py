@@ -56,8 +56,9 @@ class SeenEvents:
         return first
 
     def middleware(self) -> Callable[..., Awaitable[BoltResponse | None]]:
-        """A global Bolt middleware: repeats of an event end here with a 200 (a bare
-        ``return`` would make Bolt answer 404 and Slack retry again)."""
+        """Bolt middleware for the event listeners: repeats of an event end here with a 200 (a
+        bare ``return`` would make Bolt try the next listener, and answer 404 when none is left:
+        Slack would retry again)."""
 
         async def drop_repeats(body: dict[str, object], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
             event_id = body.get("event_id") if body.get("type") == "event_callback" else None

@@ -93,14 +93,17 @@ class SlackListeners:
         return self.core.directory.language if self.core.directory else self.core.settings.default_lang
 
     def register(self, app: AsyncApp) -> None:
-        app.middleware(self.seen.middleware())
-        app.event("message")(self._tracked(self.on_message))
-        app.event("app_mention")(self._tracked(self.on_mention))
-        app.event("app_home_opened")(self._tracked(self.on_home))
-        app.command(COMMAND)(self._tracked(self.on_command))
-        app.shortcut(SHORTCUT)(self._tracked(self.on_shortcut))
+        """Bolt tries the listeners in this order, building all of a listener's arguments for each
+        one it tries: button presses, the most frequent requests, come first, and the repeat check
+        is the events' own middleware rather than every request's."""
         app.action(re.compile(rf"^({ACTION_PAYLOAD}|{ACTION_OPEN}|{ACTION_RESUME})\.\d+$"))(
             self._tracked(self.on_button))
+        once = [self.seen.middleware()]
+        app.event("message", middleware=once)(self._tracked(self.on_message))
+        app.event("app_mention", middleware=once)(self._tracked(self.on_mention))
+        app.event("app_home_opened", middleware=once)(self._tracked(self.on_home))
+        app.command(COMMAND)(self._tracked(self.on_command))
+        app.shortcut(SHORTCUT)(self._tracked(self.on_shortcut))
         app.view_submission(FORM_CALLBACK)(self._tracked(self.on_submit))
         app.view_closed(FORM_CALLBACK)(self._tracked(self.on_close))
 
