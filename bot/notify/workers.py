@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from sqlalchemy.exc import DBAPIError
+
 from bot import metrics
 from bot.notify import outbox
 from bot.notify.escalation import EscalationService
@@ -66,6 +68,12 @@ class Workers:
         while True:
             try:
                 await self.run_once()
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    log.exception("background round failed; retrying at the next tick")
+                else:  # PostgreSQL restarted or dropped the connection: the pool makes new ones
+                    log.warning("a database connection was dropped during a background round (%s); "
+                                "retrying at the next tick", type(error.orig).__name__)
             except Exception:
                 log.exception("background round failed; retrying at the next tick")
             try:

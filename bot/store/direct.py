@@ -13,8 +13,8 @@ everything else (migrations, incidents, the outbox) stays on SQLAlchemy.
   the engine's settings (a ``search_path``, TLS, the JSON codec) and count against nothing there.
 * A connection is handed back without asyncpg's reset round trip: these single autocommit
   statements leave nothing behind (no transaction, no LISTEN, no advisory lock, no SET).
-* A connection the server dropped (a restart, an idle timeout) fails one statement, which is
-  tried once more on a new connection; connections idle for a minute are closed. Trying an
+* A connection the server dropped (a restart, an idle timeout, ``pg_terminate_backend``) fails
+  one statement, which is tried once more on a new connection; connections idle for a minute are closed. Trying an
   UPDATE again is safe: it names the version it replaces, so one that did go through the first
   time touches no row the second, and the store reports a conflict (the service rereads).
 """
@@ -84,32 +84,34 @@ class DirectPool:
         event.listen(engine.sync_engine, "engine_disposed", self._terminate)
 
     async def fetchval(self, query: str, *args: Any) -> Any:
-        for attempt in (1, 2):
-            pool = await self._ready()
-            try:
-                return await pool.fetchval(query, *args)
-            except self._dropped as exc:
-                if attempt == 2:
-                    raise
-                log.info("a database connection was dropped (%s); trying once more", type(exc).__name__)
-        raise AssertionError("unreachable")
+        return await self._on_a_connection("fetchval", query, args)
 
     async def execute(self, query: str, *args: Any) -> int:
         """Run ``query``; returns the number of rows it touched. Raises :class:`Duplicate` when
         an INSERT finds its key taken."""
         import asyncpg
 
+        try:
+            status = await self._on_a_connection("execute", query, args)
+        except asyncpg.UniqueViolationError as exc:
+            raise Duplicate(str(exc.constraint_name or "")) from exc
+        return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
+
+    async def _on_a_connection(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
+        """``connection.<method>(query, *args)``, once more on another connection when the first
+        was dropped. Dropped: an error of a lost connection, or any error after which the
+        connection is closed. The server's notice that it terminated a connection can arrive
+        just as a statement starts; asyncpg then raises ``InternalClientError`` ("cannot switch
+        to state …") and closes the connection."""
         for attempt in (1, 2):
             pool = await self._ready()
-            try:
-                status = await pool.execute(query, *args)
-                return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
-            except asyncpg.UniqueViolationError as exc:
-                raise Duplicate(str(exc.constraint_name or "")) from exc
-            except self._dropped as exc:
-                if attempt == 2:
-                    raise
-                log.info("a database connection was dropped (%s); trying once more", type(exc).__name__)
+            async with pool.acquire() as connection:
+                try:
+                    return await getattr(connection, method)(query, *args)
+                except Exception as exc:
+                    if attempt == 2 or not (isinstance(exc, self._dropped) or connection.is_closed()):
+                        raise
+                    log.info("a database connection was dropped (%s); trying once more", type(exc).__name__)
         raise AssertionError("unreachable")
 
     async def close(self) -> None:

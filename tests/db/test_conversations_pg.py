@@ -83,9 +83,13 @@ async def test_the_store_uses_its_own_asyncpg_pool_and_agrees_with_sqlalchemy(pg
     await store.close()
 
 
-async def test_a_dropped_connection_costs_no_answer(pg_engine: AsyncEngine) -> None:
+@pytest.mark.parametrize("first", ["load", "save"])
+@pytest.mark.parametrize("wait", [0.2, 0.0])
+async def test_a_dropped_connection_costs_no_answer(pg_engine: AsyncEngine, wait: float, first: str) -> None:
     """PostgreSQL restarted or an idle timeout closed the store's connection: the next statement
-    is tried again on a new connection, and the teacher sees nothing of it."""
+    is tried again on a new connection, and the teacher sees nothing of it. With no wait the
+    server's notice arrives as the statement starts (asyncpg's InternalClientError; found by
+    killing the backends under a real ``serve``)."""
     from sqlalchemy import text
 
     store = ConversationStore(session_factory(pg_engine))
@@ -94,10 +98,14 @@ async def test_a_dropped_connection_costs_no_answer(pg_engine: AsyncEngine) -> N
     pid = await store._direct.fetchval("SELECT pg_backend_pid()")
     async with pg_engine.connect() as connection:
         assert (await connection.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})).scalar()
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(wait)
+    state = ConversationState(version=1)
+    if first == "save":
+        await store.save("dropped", state.evolve(version=2), expected=state)
+        state = state.evolve(version=2)
     loaded = await store.load("dropped")
-    assert loaded is not None and loaded.version == 1
-    await store.save("dropped", loaded.evolve(version=2), expected=loaded)
+    assert loaded is not None and loaded.version == state.version
+    await store.save("dropped", loaded.evolve(version=loaded.version + 1), expected=loaded)
     assert await store._direct.fetchval("SELECT pg_backend_pid()") != pid
     await store.close()
 

@@ -61,3 +61,49 @@ async def test_a_connection_in_steady_use_is_not_pinged(engine, monkeypatch) -> 
     with pytest.raises(DBAPIError):
         await _pid(engine)
     assert await _pid(engine) != first
+
+
+async def test_a_background_round_on_a_dropped_connection_is_one_warning_and_the_next_round_works(
+    sample_library, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """PostgreSQL restarted between two rounds of the workers: the round that meets the dead
+    connection logs one line without a traceback (an operator's restart is no error of ours),
+    and the next round, on a new connection, works."""
+    import asyncio
+    import contextlib
+    import logging
+
+    from bot.notify.delivery import Delivery
+    from bot.notify.escalation import EscalationService
+    from bot.notify.outbox import OutboxWorker
+    from bot.notify.workers import Workers
+    from bot.store.db import session_factory
+    from tests.conftest import Clock
+    from tests.db.conftest import private_schema
+    from tests.unit.notify.test_escalation import DIRECTORY
+
+    async with private_schema() as migrated:
+        async with migrated.connect() as connection:
+            schema = (await connection.execute(text("SELECT current_schema()"))).scalar_one()
+        engine = create_async_engine(URL, pool_size=1, max_overflow=0,
+                                     connect_args={"server_settings": {"search_path": schema}})
+        try:
+            sessions = session_factory(engine)
+            clock = Clock()
+            escalation = EscalationService(sessions, DIRECTORY, clock=clock)
+            delivery = Delivery({}, sessions, sample_library, DIRECTORY, escalation)
+            workers = Workers(OutboxWorker(sessions, delivery, clock=clock), escalation, interval=0.05)
+            await workers.run_once()
+            await _kill(await _pid(engine))
+            caplog.set_level(logging.INFO, logger="bot.notify.workers")
+            loop = asyncio.create_task(workers._loop())
+            await asyncio.sleep(0.5)
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+            records = [r for r in caplog.records if r.name == "bot.notify.workers"]
+            assert [r.levelname for r in records] == ["WARNING"], [r.getMessage() for r in records]
+            assert "dropped" in records[0].getMessage() and records[0].exc_info is None
+            assert await workers.run_once() == 0
+        finally:
+            await engine.dispose()
