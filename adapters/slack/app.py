@@ -76,10 +76,8 @@ def create_slack(core: Core, config: SlackConfig, *, client: AsyncWebClient | No
     """The Bolt app on the core. It checks the token lazily (one ``auth.test`` on the first
     request); :func:`check_token` checks it at start."""
     client = client or make_client(config.bot_token, config.api_url)
-    # Bolt's own signature check is off: in HTTP mode every request reaches Bolt through
-    # ``_events``, which checks the signature on the raw body first; in Socket Mode there is none.
     app = AsyncApp(client=client, signing_secret=config.signing_secret,
-                   request_verification_enabled=False, process_before_response=False)
+                   request_verification_enabled=config.mode == HTTP, process_before_response=False)
     platform = SlackPlatform(client, ledger=SentLedger(session_factory(core.db)))
     core.add_platform(platform)
     listeners = SlackListeners(core, platform, SeenEvents(session_factory(core.db), clock=core.clock))
@@ -228,7 +226,10 @@ def checked_request(body: bytes, headers: Mapping[str, str], secret: str, *, que
     if problem:
         kind = "an event" if as_json else "a payload"
         return None, (400, f"{kind} of the wrong shape ({problem})")
-    return ParsedRequest(raw=text, body=parsed, query=query, headers=headers), None
+    try:  # Bolt reads the ids of the team, user and channel from the body
+        return ParsedRequest(raw=text, body=parsed, query=query, headers=headers), None
+    except (ValueError, AttributeError, TypeError, KeyError, IndexError):
+        return None, (400, "a body with ids of the wrong shape")
 
 
 _refusals = Refusals("Slack")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from sqlalchemy.exc import DBAPIError
 
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 
 #: Deliveries can queue more work (a card update after a space opens): drain a few rounds.
 MAX_ROUNDS = 5
+#: A dropped database connection is a warning (a restart), unless the one before it was less than
+#: this many seconds earlier: then something keeps closing them, and that is an error.
+DROPS_APART = 600.0
 
 
 class Workers:
@@ -65,15 +69,20 @@ class Workers:
                 log.warning("could not return the outbox leases on stopping (%s); they expire", type(exc).__name__)
 
     async def _loop(self) -> None:
+        last_drop = float("-inf")
         while True:
             try:
                 await self.run_once()
             except DBAPIError as error:
-                if not error.connection_invalidated:
-                    log.exception("background round failed; retrying at the next tick")
-                else:  # PostgreSQL restarted or dropped the connection: the pool makes new ones
+                now, previous = time.monotonic(), last_drop
+                if error.connection_invalidated:
+                    last_drop = now
+                if error.connection_invalidated and now - previous > DROPS_APART:
+                    # A restart of PostgreSQL (or a connection it closed): the pool makes new ones.
                     log.warning("a database connection was dropped during a background round (%s); "
                                 "retrying at the next tick", type(error.orig).__name__)
+                else:  # not a drop, or drops keep coming (a server timeout shorter than a tick?)
+                    log.exception("background round failed; retrying at the next tick")
             except Exception:
                 log.exception("background round failed; retrying at the next tick")
             try:

@@ -99,19 +99,26 @@ class DirectPool:
 
     async def _on_a_connection(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
         """``connection.<method>(query, *args)``, once more on another connection when the first
-        was dropped. Dropped: an error of a lost connection, or any error after which the
-        connection is closed. The server's notice that it terminated a connection can arrive
-        just as a statement starts; asyncpg then raises ``InternalClientError`` ("cannot switch
-        to state …") and closes the connection."""
+        was dropped: an error of a lost connection (taking one from the pool included), or
+        asyncpg's ``InternalClientError`` on a connection it then closed. That one comes when
+        the server's notice that it terminated the connection arrives just as a statement
+        starts ("cannot switch to state …"), before the statement was sent."""
+        import asyncpg
+
         for attempt in (1, 2):
             pool = await self._ready()
-            async with pool.acquire() as connection:
-                try:
-                    return await getattr(connection, method)(query, *args)
-                except Exception as exc:
-                    if attempt == 2 or not (isinstance(exc, self._dropped) or connection.is_closed()):
-                        raise
-                    log.info("a database connection was dropped (%s); trying once more", type(exc).__name__)
+            try:
+                async with pool.acquire() as connection:
+                    try:
+                        return await getattr(connection, method)(query, *args)
+                    except asyncpg.InternalClientError:
+                        if attempt == 2 or not connection.is_closed():
+                            raise
+                        log.info("a database connection was dropped (terminated); trying once more")
+            except self._dropped as exc:
+                if attempt == 2:
+                    raise
+                log.info("a database connection was dropped (%s); trying once more", type(exc).__name__)
         raise AssertionError("unreachable")
 
     async def close(self) -> None:

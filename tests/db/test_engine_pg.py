@@ -107,3 +107,44 @@ async def test_a_background_round_on_a_dropped_connection_is_one_warning_and_the
             assert await workers.run_once() == 0
         finally:
             await engine.dispose()
+
+
+async def test_connections_that_keep_being_dropped_are_an_error(sample_library, caplog: pytest.LogCaptureFixture,
+                                                                ) -> None:
+    """A server that closes every connection idle for 20 ms (``idle_session_timeout``) while the
+    workers tick every 50 ms: the first drop is a warning, the drops that keep coming are errors
+    (a restart happens once; this needs the operator)."""
+    import asyncio
+    import contextlib
+    import logging
+
+    from bot.notify.delivery import Delivery
+    from bot.notify.escalation import EscalationService
+    from bot.notify.outbox import OutboxWorker
+    from bot.notify.workers import Workers
+    from bot.store.db import session_factory
+    from tests.conftest import Clock
+    from tests.db.conftest import private_schema
+    from tests.unit.notify.test_escalation import DIRECTORY
+
+    async with private_schema() as migrated:
+        async with migrated.connect() as connection:
+            schema = (await connection.execute(text("SELECT current_schema()"))).scalar_one()
+        engine = create_async_engine(URL, pool_size=1, max_overflow=0, connect_args={"server_settings": {
+            "search_path": schema, "idle_session_timeout": "20"}})
+        try:
+            sessions = session_factory(engine)
+            clock = Clock()
+            escalation = EscalationService(sessions, DIRECTORY, clock=clock)
+            delivery = Delivery({}, sessions, sample_library, DIRECTORY, escalation)
+            workers = Workers(OutboxWorker(sessions, delivery, clock=clock), escalation, interval=0.05)
+            caplog.set_level(logging.INFO, logger="bot.notify.workers")
+            loop = asyncio.create_task(workers._loop())
+            await asyncio.sleep(1.0)
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+            levels = [r.levelname for r in caplog.records if r.name == "bot.notify.workers"]
+            assert levels[:1] == ["WARNING"] and "ERROR" in levels[1:], levels
+        finally:
+            await engine.dispose()

@@ -4,8 +4,11 @@ request as from Bolt's own."""
 
 from __future__ import annotations
 
+import gc
 import json
 import string
+import uuid
+from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
 from hypothesis import given, settings
@@ -75,3 +78,44 @@ def test_a_slash_command_that_mentions_a_payload_is_still_a_command() -> None:
     headers = CIMultiDict({**p.sign(body, SECRET), "Content-Type": p.FORM})
     request, refusal = checked_request(body.encode(), headers, SECRET)
     assert refusal is None and request is not None and request.body["text"] == "payload"
+
+
+def test_nothing_keeps_a_body_once_it_was_parsed() -> None:
+    """A report form names a pupil: once the request is handled, no cache may hold its body
+    (a ``yarl.URL`` would have: URLs live on in an LRU cache, their decoded query with them)."""
+    marker = f"Pupil{uuid.uuid4().hex}"
+    body = p.interactive_body({"type": "view_submission", "note": f"{marker} uit 3B"})
+    assert marker in parse_body(body, as_json=False)[0]["note"]
+    assert marker in form_fields(body)["payload"]
+    del body
+    gc.collect()
+    holders = [type(o).__name__ for o in gc.get_objects() if _holds(o, marker)]
+    assert holders == []
+
+
+def _holds(container: object, marker: str) -> bool:
+    """Whether ``container`` refers to a text with ``marker`` in it: through its items, its
+    attributes (``__dict__`` or ``__slots__``) or, for a mapping such as a MultiDict, its values."""
+    try:
+        if isinstance(container, list | tuple):
+            values: list[object] = list(container)
+        elif isinstance(container, Mapping):
+            values = list(container.values())
+        else:
+            values = list(getattr(container, "__dict__", {}).values())
+            slots = (name for kind in type(container).__mro__ for name in getattr(kind, "__slots__", ()))
+            values += [getattr(container, name, None) for name in slots if isinstance(name, str)]
+        return any(isinstance(v, str) and marker in v for v in values)
+    except Exception:  # attributes that refuse to be read, or a container that changed meanwhile
+        return False
+
+
+def test_ids_of_a_shape_bolt_cannot_read_are_refused_not_a_crash() -> None:
+    """Bolt reads the team, user and channel ids from the body as it builds the request: a list
+    where it expects an object is a 400, never an error inside the server."""
+    for field in ("enterprise", "team", "user", "channel"):
+        event = {**p.event_callback(p.message_im("UTEACH01", "hallo", channel="D1")), field: ["id"]}
+        body = p.json_body(event)
+        headers = CIMultiDict({**p.sign(body, SECRET), "Content-Type": p.JSON})
+        request, refusal = checked_request(body.encode(), headers, SECRET)
+        assert request is None and refusal is not None and refusal[0] == 400, field
