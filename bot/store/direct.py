@@ -14,9 +14,10 @@ everything else (migrations, incidents, the outbox) stays on SQLAlchemy.
 * A connection is handed back without asyncpg's reset round trip: these single autocommit
   statements leave nothing behind (no transaction, no LISTEN, no advisory lock, no SET).
 * A connection the server dropped (a restart, an idle timeout, ``pg_terminate_backend``) fails
-  one statement, which is tried once more on a new connection; connections idle for a minute are closed. Trying an
-  UPDATE again is safe: it names the version it replaces, so one that did go through the first
-  time touches no row the second, and the store reports a conflict (the service rereads).
+  one statement, which is tried once more on a new connection; connections idle for a minute
+  are closed. Trying an UPDATE again is safe: it names the version it replaces, so one that did
+  go through the first time touches no row the second, and the store reports a conflict (the
+  service rereads).
 """
 
 from __future__ import annotations
